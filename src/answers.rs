@@ -1,0 +1,786 @@
+//! The answers model: every key, its default, its validation. Sources are
+//! merged in one place, in this order (later wins): defaults < `--answers`
+//! file < `--set` < prompts. Every value is validated here, at the boundary,
+//! before anything is rendered or written.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use semver::Version;
+use serde::{Deserialize, Serialize};
+
+use crate::error::usage;
+use crate::pins;
+
+/// `--help` text listing every answer key (kept in step with [`KEYS`] by a test).
+pub const ANSWER_KEYS_HELP: &str = "\
+Answer keys (--set KEY=VALUE, or the same keys in a TOML --answers file):
+  name                 project name: npm package, compose project, INSTANCE_NAME,
+                       Coder template name. [a-z][a-z0-9-]*, at most 31 chars, no '--'.
+                       Default: DIR's basename, made valid.
+  package_manager      pnpm | npm | yarn | bun                       [default: pnpm]
+  frontend             vite | nextjs | none: VITE_CONVEX_URL or
+                       NEXT_PUBLIC_CONVEX_URL, or no frontend URL    [default: vite]
+  storage              local | s3                                    [default: local]
+  platform             docker | kubernetes: Coder template flavour   [default: docker]
+  convex_version       exact convex CLI version, e.g. 1.24.8         [default: from pins]
+  backend_image        backend image pinned by commit SHA or digest  [default: from pins]
+  dashboard_image      dashboard image pinned by commit SHA or digest [default: from pins]
+  agent_name           Coder agent name                              [default: main]
+  wildcard_domain      Coder's wildcard app domain, e.g. *.coder.example.com
+                       or *-apps.example.com; empty for 127.0.0.1 URLs and
+                       `coder port-forward`                          [default: empty]
+  docker_runtime       privileged | sysbox: how the workspace runs Docker
+                                                                     [default: privileged]
+  app_share            public | authenticated | owner: share level of the
+                       Convex API and site apps                      [default: public]
+  workspace_image      image of the Coder workspace container
+                                                    [default: codercom/enterprise-node:ubuntu]
+  git_url              repository the workspace checks out (optional) [default: empty]
+  s3_endpoint_url      (storage=s3) S3-compatible endpoint, e.g. https://minio.example.com;
+                       empty for AWS                                 [default: empty]
+  s3_region            (storage=s3) AWS_REGION                       [default: us-east-1]
+  s3_bucket_prefix     (storage=s3) buckets are <prefix>-exports, -snapshot-imports,
+                       -modules, -files, -search                     [default: name]
+  s3_force_path_style  (storage=s3) true | false (true for MinIO-style endpoints)
+                                                 [default: true with an endpoint, else false]";
+
+/// Every answer key, in prompt order.
+pub const KEYS: &[&str] = &[
+    "name",
+    "package_manager",
+    "frontend",
+    "storage",
+    "platform",
+    "convex_version",
+    "backend_image",
+    "dashboard_image",
+    "agent_name",
+    "wildcard_domain",
+    "docker_runtime",
+    "app_share",
+    "workspace_image",
+    "git_url",
+    "s3_endpoint_url",
+    "s3_region",
+    "s3_bucket_prefix",
+    "s3_force_path_style",
+];
+
+/// The keys asked on a terminal (the rest keep their defaults unless set).
+pub const PROMPTED: &[&str] = &[
+    "name",
+    "package_manager",
+    "frontend",
+    "storage",
+    "platform",
+    "wildcard_domain",
+    "agent_name",
+    "s3_endpoint_url",
+    "s3_region",
+    "s3_bucket_prefix",
+    "s3_force_path_style",
+];
+
+pub const DEFAULT_WORKSPACE_IMAGE: &str = "codercom/enterprise-node:ubuntu";
+
+macro_rules! choice_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const CHOICES: &'static [&'static str] = &[$($text),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            fn parse(value: &str) -> Option<Self> {
+                match value { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+choice_enum!(PackageManager { Pnpm => "pnpm", Npm => "npm", Yarn => "yarn", Bun => "bun" });
+choice_enum!(Frontend { Vite => "vite", Nextjs => "nextjs", None => "none" });
+choice_enum!(Storage { Local => "local", S3 => "s3" });
+choice_enum!(Platform { Docker => "docker", Kubernetes => "kubernetes" });
+choice_enum!(DockerRuntime { Privileged => "privileged", Sysbox => "sysbox" });
+choice_enum!(AppShare { Public => "public", Authenticated => "authenticated", Owner => "owner" });
+
+impl Frontend {
+    /// The environment variable the frontend reads the Convex URL from.
+    pub fn url_var(self) -> Option<&'static str> {
+        match self {
+            Frontend::Vite => Some("VITE_CONVEX_URL"),
+            Frontend::Nextjs => Some("NEXT_PUBLIC_CONVEX_URL"),
+            Frontend::None => None,
+        }
+    }
+
+    pub fn dev_port(self) -> Option<u16> {
+        match self {
+            Frontend::Vite => Some(5173),
+            Frontend::Nextjs => Some(3000),
+            Frontend::None => None,
+        }
+    }
+}
+
+/// Validated answers: everything the renderer needs from the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answers {
+    pub name: String,
+    pub package_manager: PackageManager,
+    pub frontend: Frontend,
+    pub storage: Storage,
+    pub platform: Platform,
+    pub convex_version: Version,
+    pub backend_image: String,
+    pub dashboard_image: String,
+    pub agent_name: String,
+    pub wildcard_domain: String,
+    pub docker_runtime: DockerRuntime,
+    pub app_share: AppShare,
+    pub workspace_image: String,
+    pub git_url: String,
+    pub s3_endpoint_url: String,
+    pub s3_region: String,
+    pub s3_bucket_prefix: String,
+    pub s3_force_path_style: bool,
+}
+
+impl Answers {
+    pub fn pins(&self) -> pins::Pins {
+        pins::Pins {
+            convex_version: self.convex_version.clone(),
+            backend_image: self.backend_image.clone(),
+            dashboard_image: self.dashboard_image.clone(),
+        }
+    }
+
+    pub fn set_pins(&mut self, pins: &pins::Pins) {
+        self.convex_version = pins.convex_version.clone();
+        self.backend_image = pins.backend_image.clone();
+        self.dashboard_image = pins.dashboard_image.clone();
+    }
+
+    /// Raw string form of every key (for state, prompts and re-validation).
+    pub fn to_raw(&self) -> RawAnswers {
+        let mut raw = RawAnswers::default();
+        let value = serde_json::to_value(self).expect("answers serialise");
+        for (key, v) in value.as_object().expect("answers are an object") {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            raw.values.insert(key.clone(), text);
+        }
+        raw
+    }
+}
+
+/// Answers as given, before validation: key → text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawAnswers {
+    pub values: BTreeMap<String, String>,
+}
+
+impl RawAnswers {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// Later sources win.
+    pub fn overlay(&mut self, other: &RawAnswers) {
+        for (k, v) in &other.values {
+            self.values.insert(k.clone(), v.clone());
+        }
+    }
+
+    /// Parses `--set KEY=VALUE` arguments.
+    pub fn from_set_args(args: &[String]) -> Result<Self> {
+        let mut raw = RawAnswers::default();
+        for arg in args {
+            let Some((key, value)) = arg.split_once('=') else {
+                return Err(usage(format!(
+                    "--set {arg:?} is not KEY=VALUE; for example --set storage=s3"
+                )));
+            };
+            let key = key.trim();
+            check_known_key(key, "--set")?;
+            raw.values.insert(key.to_owned(), value.to_owned());
+        }
+        Ok(raw)
+    }
+
+    /// Reads a TOML answers file: the same flat keys, strings (and a boolean
+    /// for `s3_force_path_style`). Unknown keys and wrong types are refused
+    /// with the file, line and key.
+    pub fn from_toml_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("cannot read answers file {}: {e}", path.display())))?;
+        Self::from_toml_str(&text).map_err(|e| usage(format!("answers file {}: {e}", path.display())))
+    }
+
+    pub fn from_toml_str(text: &str) -> std::result::Result<Self, String> {
+        let file: AnswersFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let value = serde_json::to_value(file).expect("answers file serialises");
+        let mut raw = RawAnswers::default();
+        for (key, v) in value.as_object().expect("object") {
+            match v {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(s) => {
+                    raw.values.insert(key.clone(), s.clone());
+                }
+                other => {
+                    raw.values.insert(key.clone(), other.to_string());
+                }
+            }
+        }
+        Ok(raw)
+    }
+}
+
+/// The TOML answers file: every key optional, nothing else allowed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersFile {
+    pub name: Option<String>,
+    pub package_manager: Option<String>,
+    pub frontend: Option<String>,
+    pub storage: Option<String>,
+    pub platform: Option<String>,
+    pub convex_version: Option<String>,
+    pub backend_image: Option<String>,
+    pub dashboard_image: Option<String>,
+    pub agent_name: Option<String>,
+    pub wildcard_domain: Option<String>,
+    pub docker_runtime: Option<String>,
+    pub app_share: Option<String>,
+    pub workspace_image: Option<String>,
+    pub git_url: Option<String>,
+    pub s3_endpoint_url: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_bucket_prefix: Option<String>,
+    pub s3_force_path_style: Option<bool>,
+}
+
+fn check_known_key(key: &str, source: &str) -> Result<()> {
+    if KEYS.contains(&key) {
+        Ok(())
+    } else {
+        Err(usage(format!(
+            "{source}: unknown answer key {key:?}. Known keys: {}",
+            KEYS.join(", ")
+        )))
+    }
+}
+
+/// The default for a key, given the answers so far (some defaults depend on
+/// others, e.g. `s3_bucket_prefix` on `name`).
+pub fn default_for(key: &str, dir_name: &str, so_far: &RawAnswers) -> String {
+    let pins = pins::data().default_pins();
+    match key {
+        "name" => slugify_name(dir_name),
+        "package_manager" => "pnpm".into(),
+        "frontend" => "vite".into(),
+        "storage" => "local".into(),
+        "platform" => "docker".into(),
+        "convex_version" => pins.convex_version.to_string(),
+        "backend_image" => pins.backend_image,
+        "dashboard_image" => pins.dashboard_image,
+        "agent_name" => "main".into(),
+        "wildcard_domain" => String::new(),
+        "docker_runtime" => "privileged".into(),
+        "app_share" => "public".into(),
+        "workspace_image" => DEFAULT_WORKSPACE_IMAGE.into(),
+        "git_url" | "s3_endpoint_url" => String::new(),
+        "s3_region" => "us-east-1".into(),
+        "s3_bucket_prefix" => so_far.get("name").map(str::to_owned).unwrap_or_else(|| slugify_name(dir_name)),
+        "s3_force_path_style" => (!so_far.get("s3_endpoint_url").unwrap_or("").is_empty()).to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Fills every missing key with its default, in key order.
+pub fn with_defaults(given: &RawAnswers, dir_name: &str) -> RawAnswers {
+    let mut raw = given.clone();
+    for key in KEYS {
+        if !raw.values.contains_key(*key) {
+            let value = default_for(key, dir_name, &raw);
+            raw.values.insert((*key).to_owned(), value);
+        }
+    }
+    raw
+}
+
+/// Makes a valid project name from a folder name: lowercase, runs of other
+/// characters become '-', at most 31 characters, starting with a letter.
+pub fn slugify_name(dir_name: &str) -> String {
+    let mut slug = String::new();
+    for c in dir_name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug = slug.trim_matches('-').to_owned();
+    if !slug.starts_with(|c: char| c.is_ascii_lowercase()) {
+        slug = format!("convex-{slug}").trim_end_matches('-').to_owned();
+    }
+    slug.truncate(31);
+    slug.trim_end_matches('-').to_owned()
+}
+
+/// One rejected answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub key: &'static str,
+    pub value: String,
+    pub rule: String,
+    pub example: String,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} = {:?}: {}. For example: --set {}={}",
+            self.key, self.value, self.rule, self.key, self.example
+        )
+    }
+}
+
+/// Validates complete raw answers (see [`with_defaults`]). Collects every
+/// problem, so the user fixes them all in one go.
+pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> {
+    let mut errors = Vec::new();
+    let get = |key: &str| raw.get(key).unwrap_or("").to_owned();
+    macro_rules! check {
+        ($key:literal, $parse:expr) => {{
+            let value = get($key);
+            match $parse(&value) {
+                Ok(v) => Some(v),
+                Err((rule, example)) => {
+                    errors.push(Invalid { key: $key, value, rule, example });
+                    None
+                }
+            }
+        }};
+    }
+    let name = check!("name", validate_name);
+    let package_manager = check!("package_manager", choice::<PackageManager>(PackageManager::parse, PackageManager::CHOICES));
+    let frontend = check!("frontend", choice::<Frontend>(Frontend::parse, Frontend::CHOICES));
+    let storage = check!("storage", choice::<Storage>(Storage::parse, Storage::CHOICES));
+    let platform = check!("platform", choice::<Platform>(Platform::parse, Platform::CHOICES));
+    let convex_version = check!("convex_version", validate_version);
+    let backend_image = check!("backend_image", |v: &str| validate_pinned_image(v, "convex-backend"));
+    let dashboard_image = check!("dashboard_image", |v: &str| validate_pinned_image(v, "convex-dashboard"));
+    let agent_name = check!("agent_name", validate_agent_name);
+    let wildcard_domain = check!("wildcard_domain", validate_wildcard_domain);
+    let docker_runtime = check!("docker_runtime", choice::<DockerRuntime>(DockerRuntime::parse, DockerRuntime::CHOICES));
+    let app_share = check!("app_share", choice::<AppShare>(AppShare::parse, AppShare::CHOICES));
+    let workspace_image = check!("workspace_image", validate_image_ref);
+    let git_url = check!("git_url", validate_git_url);
+    let s3_endpoint_url = check!("s3_endpoint_url", validate_endpoint);
+    let s3_region = check!("s3_region", validate_region);
+    let s3_bucket_prefix = check!("s3_bucket_prefix", validate_bucket_prefix);
+    let s3_force_path_style = check!("s3_force_path_style", validate_bool);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Answers {
+        name: name.unwrap(),
+        package_manager: package_manager.unwrap(),
+        frontend: frontend.unwrap(),
+        storage: storage.unwrap(),
+        platform: platform.unwrap(),
+        convex_version: convex_version.unwrap(),
+        backend_image: backend_image.unwrap(),
+        dashboard_image: dashboard_image.unwrap(),
+        agent_name: agent_name.unwrap(),
+        wildcard_domain: wildcard_domain.unwrap(),
+        docker_runtime: docker_runtime.unwrap(),
+        app_share: app_share.unwrap(),
+        workspace_image: workspace_image.unwrap(),
+        git_url: git_url.unwrap(),
+        s3_endpoint_url: s3_endpoint_url.unwrap(),
+        s3_region: s3_region.unwrap(),
+        s3_bucket_prefix: s3_bucket_prefix.unwrap(),
+        s3_force_path_style: s3_force_path_style.unwrap(),
+    })
+}
+
+/// Validates and turns every problem into one exit-2 error.
+pub fn validate_or_usage(raw: &RawAnswers) -> Result<Answers> {
+    validate(raw).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        usage(format!("invalid answers; nothing was written:\n{}", lines.join("\n")))
+    })
+}
+
+type Check<T> = std::result::Result<T, (String, String)>;
+
+fn fail<T>(rule: impl Into<String>, example: &str) -> Check<T> {
+    Err((rule.into(), example.to_owned()))
+}
+
+fn choice<T>(parse: fn(&str) -> Option<T>, choices: &'static [&'static str]) -> impl Fn(&str) -> Check<T> {
+    move |value: &str| match parse(value) {
+        Some(v) => Ok(v),
+        None => fail(format!("must be one of {}", choices.join(", ")), choices[0]),
+    }
+}
+
+fn has_control_or_space(value: &str) -> bool {
+    value.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// A DNS-label-like name: the rules of every place a project name lands
+/// (npm package name, compose project and volume, INSTANCE_NAME and so the
+/// SQL database name and S3 prefix, Coder template name < 32 chars).
+pub fn validate_name(value: &str) -> Check<String> {
+    let example = "my-app";
+    if value.is_empty() || value.len() > 31 {
+        return fail("must be 1 to 31 characters (Coder template names are shorter than 32)", example);
+    }
+    if !value.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return fail("must start with a lowercase letter", example);
+    }
+    if !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return fail(
+            "may hold only lowercase letters, digits and '-' (it becomes an npm package name, a Docker compose project and the backend's INSTANCE_NAME)",
+            example,
+        );
+    }
+    if value.ends_with('-') || value.contains("--") {
+        return fail("must not end with '-' or contain '--'", example);
+    }
+    Ok(value.to_owned())
+}
+
+/// A Coder agent name that is also a Terraform identifier and a part of
+/// `<slug>--<agent>--<workspace>--<owner>` host labels.
+pub fn validate_agent_name(value: &str) -> Check<String> {
+    let example = "main";
+    if value.is_empty() || value.len() > 32 {
+        return fail("must be 1 to 32 characters", example);
+    }
+    if !value.starts_with(|c: char| c.is_ascii_lowercase())
+        || !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || value.ends_with('-')
+        || value.contains("--")
+    {
+        return fail(
+            "must be lowercase letters, digits and single '-', start with a letter and not end with '-' ('--' separates the parts of Coder app URLs)",
+            example,
+        );
+    }
+    Ok(value.to_owned())
+}
+
+fn validate_version(value: &str) -> Check<Version> {
+    let example = "1.24.8";
+    let version = match Version::parse(value) {
+        Ok(v) => v,
+        Err(e) => return fail(format!("must be an exact version X.Y.Z ({e})"), example),
+    };
+    if !version.pre.is_empty() || !version.build.is_empty() || version.to_string() != value {
+        return fail("must be a plain exact version X.Y.Z (no range, no ^ or ~, no pre-release)", example);
+    }
+    Ok(version)
+}
+
+fn is_repo_component(part: &str) -> bool {
+    !part.is_empty()
+        && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+fn is_registry_host(part: &str) -> bool {
+    let host = part.split_once(':').map_or(part, |(h, port)| {
+        if port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) {
+            ""
+        } else {
+            h
+        }
+    });
+    (host.contains('.') || host == "localhost")
+        && host.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+/// A Docker image reference `[registry/]path[:tag][@sha256:digest]`.
+pub fn parse_image_ref(value: &str) -> Option<(String, Option<String>, Option<String>)> {
+    if value.is_empty() || value.len() > 255 || has_control_or_space(value) {
+        return None;
+    }
+    let (rest, digest) = match value.split_once('@') {
+        Some((r, d)) => {
+            let hex = d.strip_prefix("sha256:")?;
+            if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+                return None;
+            }
+            (r, Some(d.to_owned()))
+        }
+        None => (value, None),
+    };
+    let (repo, tag) = match rest.rsplit_once(':') {
+        Some((r, t)) if !t.contains('/') => (r, Some(t.to_owned())),
+        _ => (rest, None),
+    };
+    if let Some(t) = &tag {
+        let ok = !t.is_empty()
+            && t.len() <= 128
+            && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !ok {
+            return None;
+        }
+    }
+    let parts: Vec<&str> = repo.split('/').collect();
+    let path = if parts.len() > 1 && is_registry_host(parts[0]) { &parts[1..] } else { &parts[..] };
+    if path.is_empty() || !path.iter().all(|p| is_repo_component(p)) {
+        return None;
+    }
+    Some((repo.to_owned(), tag, digest))
+}
+
+fn validate_image_ref(value: &str) -> Check<String> {
+    match parse_image_ref(value) {
+        Some(_) => Ok(value.to_owned()),
+        None => fail("must be a Docker image reference [registry/]name[:tag][@sha256:...]", DEFAULT_WORKSPACE_IMAGE),
+    }
+}
+
+/// The Convex images are pinned by commit SHA (or digest), never a moving tag.
+fn validate_pinned_image(value: &str, kind: &str) -> Check<String> {
+    let example = format!("ghcr.io/get-convex/{kind}:c1a7ac393888d743e704de56cf569a154b4526d4");
+    let Some((_, tag, digest)) = parse_image_ref(value) else {
+        return fail("must be a Docker image reference pinned by commit SHA or digest", &example);
+    };
+    let sha_tag = tag
+        .as_deref()
+        .is_some_and(|t| t.len() == 40 && t.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    if digest.is_none() && !sha_tag {
+        return fail(
+            "must be pinned by a 40-character commit SHA tag or an @sha256 digest, never a moving tag such as :latest (the CLI and backend must move together)",
+            &example,
+        );
+    }
+    Ok(value.to_owned())
+}
+
+fn is_dns_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn is_hostname(host: &str) -> bool {
+    !host.is_empty() && host.len() <= 253 && host.split('.').all(is_dns_label)
+}
+
+/// Coder's wildcard app domain: `*.apps.example.com` or `*-suffix.example.com`
+/// (exactly one `*`, at the start), or empty.
+pub fn validate_wildcard_domain(value: &str) -> Check<String> {
+    let example = "*.coder.example.com";
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let Some(rest) = value.strip_prefix('*') else {
+        return fail("must start with '*' (the value of CODER_WILDCARD_ACCESS_URL), or be empty", example);
+    };
+    let (label_suffix, domain) = match rest.split_once('.') {
+        Some(parts) => parts,
+        None => return fail("must have a domain after the '*' label", example),
+    };
+    let suffix_ok = label_suffix.is_empty()
+        || (label_suffix.starts_with('-')
+            && label_suffix.len() < 40
+            && label_suffix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !label_suffix.ends_with('-'));
+    if !suffix_ok || !is_hostname(domain) || !domain.contains('.') && domain != "localhost" {
+        return fail(
+            "must be '*.' or '*-suffix.' followed by a lowercase domain name (letters, digits, '-', '.'; no scheme, port or path)",
+            example,
+        );
+    }
+    Ok(value.to_owned())
+}
+
+fn validate_git_url(value: &str) -> Check<String> {
+    let example = "https://github.com/acme/app.git";
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/@%+=,".contains(c);
+    let scheme_ok = ["https://", "http://", "ssh://", "git@"].iter().any(|p| value.starts_with(p));
+    if !scheme_ok || !value.chars().all(allowed) || value.len() > 512 {
+        return fail(
+            "must be an https://, ssh:// or git@host:path repository URL without spaces, quotes or shell characters",
+            example,
+        );
+    }
+    Ok(value.to_owned())
+}
+
+fn validate_endpoint(value: &str) -> Check<String> {
+    let example = "https://minio.example.com:9000";
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let Some(rest) = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://")) else {
+        return fail("must start with http:// or https://", example);
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (rest, None),
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    let host_ok = is_hostname(host) || host.parse::<std::net::Ipv4Addr>().is_ok();
+    if !host_ok || !port_ok {
+        return fail("must be http(s)://host[:port] with a lowercase host name or IPv4 address and no path", example);
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+fn validate_region(value: &str) -> Check<String> {
+    if value.is_empty()
+        || value.len() > 32
+        || !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return fail("must be an AWS region name (lowercase letters, digits, '-')", "us-east-1");
+    }
+    Ok(value.to_owned())
+}
+
+/// S3 bucket names are 3-63 characters of lowercase letters, digits and '-',
+/// starting and ending with a letter or digit; the longest suffix added is
+/// `-snapshot-imports` (17 characters).
+fn validate_bucket_prefix(value: &str) -> Check<String> {
+    if value.len() < 2
+        || value.len() > 46
+        || !is_dns_label(value)
+    {
+        return fail(
+            "must be 2 to 46 lowercase letters, digits and '-' (not at the ends), so that <prefix>-snapshot-imports is a valid S3 bucket name",
+            "my-app",
+        );
+    }
+    Ok(value.to_owned())
+}
+
+fn validate_bool(value: &str) -> Check<bool> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => fail("must be true or false (the backend reads only the literal `true`)", "true"),
+    }
+}
+
+/// Collects raw answers from --answers and --set (no defaults, no prompts).
+pub fn given(args: &crate::cli::AnswerArgs) -> Result<RawAnswers> {
+    let mut raw = match &args.answers {
+        Some(path) => RawAnswers::from_toml_file(path)?,
+        None => RawAnswers::default(),
+    };
+    raw.overlay(&RawAnswers::from_set_args(&args.set)?);
+    Ok(raw)
+}
+
+/// Refuses pins that are known to break unless the user accepted that.
+pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
+    let problems = pins::data().problems(&answers.pins());
+    if problems.is_empty() {
+        return Ok(());
+    }
+    if allow_known_bad {
+        for p in &problems {
+            eprintln!("warning (--allow-known-bad): {p}");
+        }
+        return Ok(());
+    }
+    Err(usage(format!(
+        "refusing pins that are known to break; nothing was written:\n  {}\n  (pass --allow-known-bad to use them anyway)",
+        problems.join("\n  ")
+    )))
+    .context("pins")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        let raw = with_defaults(&RawAnswers::default(), "demo");
+        let answers = validate(&raw).unwrap();
+        assert_eq!(answers.name, "demo");
+        assert_eq!(answers.s3_bucket_prefix, "demo");
+        assert!(!answers.s3_force_path_style);
+    }
+
+    #[test]
+    fn slugify_makes_valid_names() {
+        for dir in ["My App", "123", "__", "a--b", "Ünïcode-Ordner", &"x".repeat(80)] {
+            let slug = slugify_name(dir);
+            assert!(validate_name(&slug).is_ok(), "{dir:?} -> {slug:?}");
+        }
+        assert_eq!(slugify_name("My App"), "my-app");
+    }
+
+    #[test]
+    fn every_key_is_documented() {
+        for key in KEYS {
+            assert!(ANSWER_KEYS_HELP.contains(&format!("  {key} ")), "{key} missing from --help");
+        }
+    }
+
+    #[test]
+    fn pinned_images_refuse_moving_tags() {
+        assert!(validate_pinned_image("ghcr.io/get-convex/convex-backend:latest", "convex-backend").is_err());
+        assert!(validate_pinned_image("ghcr.io/get-convex/convex-backend", "convex-backend").is_err());
+        assert!(validate_pinned_image(
+            "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4",
+            "convex-backend"
+        )
+        .is_ok());
+        assert!(validate_pinned_image(&format!("registry.local:5000/convex-backend@sha256:{}", "a".repeat(64)), "x").is_ok());
+    }
+
+    #[test]
+    fn wildcard_domains() {
+        for ok in ["", "*.coder.example.com", "*-apps.example.com", "*.localhost"] {
+            assert!(validate_wildcard_domain(ok).is_ok(), "{ok}");
+        }
+        for bad in ["coder.example.com", "*.*.x.com", "https://*.x.com", "*.x.com/", "*.X.com", "*", "*.x.com:8080", "*.x.com\"}"] {
+            assert!(validate_wildcard_domain(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn answers_file_rejects_unknown_keys_and_types() {
+        let err = RawAnswers::from_toml_str("nmae = \"x\"\n").unwrap_err();
+        assert!(err.contains("nmae"), "{err}");
+        assert!(err.contains("line 1"), "{err}");
+        let err = RawAnswers::from_toml_str("s3_force_path_style = \"yes\"\n").unwrap_err();
+        assert!(err.contains("s3_force_path_style"), "{err}");
+        let raw = RawAnswers::from_toml_str("storage = \"s3\"\ns3_force_path_style = true\n").unwrap();
+        assert_eq!(raw.get("s3_force_path_style"), Some("true"));
+    }
+}

@@ -1,0 +1,133 @@
+//! Command-line interface (clap derive). Parsing only: every command is
+//! carried out by the library module named after it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::answers::ANSWER_KEYS_HELP;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "convex-scaffold",
+    version,
+    about = "Render a self-hosted Convex project and its Coder workspace template, with every known workaround applied",
+    long_about = "Render a self-hosted Convex project (docker compose, env files, scripts, devcontainer, \
+                  exact CLI pin) and a Coder workspace template, with every known workaround applied; \
+                  upgrade it when pins move; diagnose what breaks.\n\n\
+                  Exit codes: 0 success; 1 findings (conflicts, drift, failing checks); \
+                  2 bad input or usage, nothing written; 3 operational failure (I/O)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a new project into DIR (with its Coder template under DIR/coder/).
+    #[command(after_long_help = ANSWER_KEYS_HELP)]
+    New(GenerateArgs),
+    /// Render only the Coder workspace template into DIR.
+    #[command(after_long_help = ANSWER_KEYS_HELP)]
+    Coder(GenerateArgs),
+    /// Move pinned versions and re-render a project, keeping every user edit.
+    #[command(after_long_help = ANSWER_KEYS_HELP)]
+    Upgrade(UpgradeArgs),
+    /// Check a project for every known misconfiguration.
+    Doctor(DoctorArgs),
+    /// Recognise known failures in a log or CLI output (FILE or stdin).
+    Diagnose(DiagnoseArgs),
+    /// Print the pins, the release table and the known-bad CLI versions.
+    Pins,
+}
+
+/// Where answers come from: defaults < --answers FILE < --set < prompts.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AnswerArgs {
+    /// Take defaults for every answer not given; never prompt.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Set an answer (repeatable), e.g. --set storage=s3. Keys: see below.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Read answers from a TOML file with the same keys (--set wins).
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Accept a convex CLI version or pin combination known to break.
+    #[arg(long)]
+    pub allow_known_bad: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// Folder to render into (created when missing).
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub answers: AnswerArgs,
+    /// Render into a non-empty folder. Existing package.json and .gitignore
+    /// are merged; secrets are kept; other replaced files are backed up.
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would be written (with diffs) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpgradeArgs {
+    /// Project folder (default: the current folder).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Pin this convex CLI version.
+    #[arg(long, value_name = "V")]
+    pub convex_version: Option<String>,
+    /// Pin this backend image (by SHA).
+    #[arg(long, value_name = "REF")]
+    pub backend_image: Option<String>,
+    /// Pin this dashboard image (by SHA).
+    #[arg(long, value_name = "REF")]
+    pub dashboard_image: Option<String>,
+    /// Move backend, dashboard and CLI to a row of the release table
+    /// (the backend SHA or the release date, see `convex-scaffold pins`).
+    #[arg(long, value_name = "SHA")]
+    pub release: Option<String>,
+    /// Change an answer (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Write nothing; exit 1 when the project differs from what upgrade would produce.
+    #[arg(long)]
+    pub check: bool,
+    /// Print a unified diff of every change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Accept a convex CLI version or pin combination known to break.
+    #[arg(long)]
+    pub allow_known_bad: bool,
+    /// Allow a storage change (local <-> s3); the data volume must then be
+    /// reset with scripts/convex-reset.sh.
+    #[arg(long)]
+    pub reset_data: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Project folder (default: the current folder).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Skip the checks that talk to the running backend.
+    #[arg(long)]
+    pub offline: bool,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiagnoseArgs {
+    /// Log or CLI output to read (default: standard input).
+    pub file: Option<PathBuf>,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,58 @@
+//! Errors and exit codes.
+//!
+//! Exit codes: 0 success; 1 the command ran and found something (upgrade
+//! conflicts, `--check` drift, a failing doctor check); 2 bad input or usage
+//! (nothing was written); 3 an operational failure (I/O, a full disk).
+
+use std::process::ExitCode;
+
+/// Bad input: an answer, a flag, a file the user gave. Always exit 2, always
+/// before the first byte is written.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl UsageError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// Shorthand: `Err(usage("…"))?`.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError::new(message).into()
+}
+
+/// What a command ended with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// The command ran and found something the caller must act on.
+    Findings,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::Findings => ExitCode::from(1),
+        }
+    }
+}
+
+/// Prints an error with its cause chain and maps it to an exit code.
+pub fn report(err: &anyhow::Error) -> ExitCode {
+    if err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    }) {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {err:#}");
+    if err.chain().any(|cause| cause.is::<UsageError>()) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(3)
+    }
+}

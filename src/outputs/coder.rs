@@ -1,0 +1,52 @@
+//! The Coder workspace template (`coder/`): the shared `convex.tf`, the
+//! platform's `main.tf`, README, start-up scripts, and `project/` — a copy of
+//! the project's runtime files that the template ships into workspaces whose
+//! repository has none (file names there never start with '.', since
+//! `coder templates push` drops hidden files).
+
+use anyhow::Result;
+use minijinja::Environment;
+
+use crate::answers::Platform;
+use crate::project::Context;
+use crate::render;
+use crate::tree::{Policy, Tree};
+
+/// Project files bundled into the template, and their name in `coder/project/`.
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("docker-compose.yml", "docker-compose.yml"),
+    (".env.docker.example", "env.docker.example"),
+    (".gitignore", "gitignore"),
+    (".npmrc", "npmrc"),
+    ("package.json", "package.json"),
+    ("convex/health.ts", "convex/health.ts"),
+    ("scripts/convex-common.sh", "scripts/convex-common.sh"),
+    ("scripts/convex-config.sh", "scripts/convex-config.sh"),
+    ("scripts/convex-up.sh", "scripts/convex-up.sh"),
+    ("scripts/convex-deploy.sh", "scripts/convex-deploy.sh"),
+    ("scripts/convex-reset.sh", "scripts/convex-reset.sh"),
+];
+
+/// Adds `coder/…` to `tree`, which already holds the project files to bundle.
+pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result<()> {
+    let platform_template = match ctx.platform {
+        Platform::Docker => "coder/docker.tf.j2",
+        Platform::Kubernetes => "coder/kubernetes.tf.j2",
+    };
+    for (template, output) in [
+        ("coder/convex.tf.j2", "coder/convex.tf"),
+        (platform_template, "coder/main.tf"),
+        ("coder/README.md.j2", "coder/README.md"),
+    ] {
+        let text = env.get_template(template)?.render(minijinja::value::Serde(ctx))?;
+        tree.insert(output, text, 0o644, Policy::Managed);
+    }
+    for (path, contents) in render::files_under("coder/scripts") {
+        tree.insert(path.to_owned(), contents, 0o755, Policy::Managed);
+    }
+    for (source, bundled) in BUNDLED {
+        let entry = tree.get(source).unwrap_or_else(|| panic!("{source} is rendered before the bundle")).clone();
+        tree.insert(format!("coder/project/{bundled}"), entry.contents, entry.mode, Policy::Managed);
+    }
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! `package.json`: built and merged with serde_json (key order preserved),
+//! never as text. The convex CLI is pinned exactly, and the package manager's
+//! own override mechanism holds it there.
+
+use serde_json::{Map, Value};
+
+use crate::answers::{Answers, PackageManager};
+
+/// Scripts the project gets (an existing script of the same name is kept).
+pub fn scripts() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("convex:up", "bash scripts/convex-up.sh"),
+        ("convex:deploy", "bash scripts/convex-deploy.sh"),
+        ("convex:reset", "bash scripts/convex-reset.sh"),
+        ("dev:backend", "convex dev"),
+    ]
+}
+
+/// The override key each package manager honours for transitive pins.
+fn override_path(pm: PackageManager) -> &'static [&'static str] {
+    match pm {
+        PackageManager::Pnpm => &["pnpm", "overrides"],
+        PackageManager::Npm | PackageManager::Bun => &["overrides"],
+        PackageManager::Yarn => &["resolutions"],
+    }
+}
+
+fn object_at<'a>(root: &'a mut Map<String, Value>, path: &[&str]) -> Result<&'a mut Map<String, Value>, String> {
+    let mut current = root;
+    let mut walked = String::new();
+    for key in path {
+        walked = if walked.is_empty() { (*key).to_owned() } else { format!("{walked}.{key}") };
+        let entry = current.entry((*key).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        current = entry
+            .as_object_mut()
+            .ok_or_else(|| format!("\"{walked}\" is not a JSON object"))?;
+    }
+    Ok(current)
+}
+
+/// Adds the pin, overrides, engines and scripts to `pkg` (an existing
+/// package.json or an empty object), keeping every other key and its order.
+pub fn apply(pkg: &mut Map<String, Value>, answers: &Answers, node_major: u32) -> Result<(), String> {
+    let version = Value::String(answers.convex_version.to_string());
+    if !pkg.contains_key("name") {
+        pkg.insert("name".into(), Value::String(answers.name.clone()));
+    }
+    if !pkg.contains_key("private") {
+        pkg.insert("private".into(), Value::Bool(true));
+    }
+    let scripts = object_at(pkg, &["scripts"])?;
+    for (name, command) in self::scripts() {
+        scripts.entry(name).or_insert_with(|| Value::String(command.into()));
+    }
+    // The pin lives where the user keeps convex; dependencies by default.
+    let in_dev = pkg
+        .get("devDependencies")
+        .and_then(Value::as_object)
+        .is_some_and(|d| d.contains_key("convex"));
+    let section = if in_dev { "devDependencies" } else { "dependencies" };
+    object_at(pkg, &[section])?.insert("convex".into(), version.clone());
+    object_at(pkg, override_path(answers.package_manager))?.insert("convex".into(), version);
+    let engines = object_at(pkg, &["engines"])?;
+    engines.insert("node".into(), Value::String(format!(">={node_major}")));
+    Ok(())
+}
+
+/// A new package.json.
+pub fn render(answers: &Answers, node_major: u32) -> String {
+    let mut pkg = Map::new();
+    apply(&mut pkg, answers, node_major).expect("a fresh object has no conflicting keys");
+    to_text(&pkg)
+}
+
+/// Merges into an existing package.json's text.
+pub fn merge(existing: &str, answers: &Answers, node_major: u32) -> Result<String, String> {
+    let mut value: Value = serde_json::from_str(existing).map_err(|e| format!("is not valid JSON ({e})"))?;
+    let pkg = value.as_object_mut().ok_or("is not a JSON object")?;
+    apply(pkg, answers, node_major)?;
+    Ok(to_text(pkg))
+}
+
+/// Two-space indent and a trailing newline, as npm writes it.
+pub fn to_text(pkg: &Map<String, Value>) -> String {
+    let mut text = serde_json::to_string_pretty(pkg).expect("JSON serialises");
+    text.push('\n');
+    text
+}
