@@ -229,7 +229,8 @@ impl RawAnswers {
     pub fn from_toml_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| usage(format!("cannot read answers file {}: {e}", path.display())))?;
-        Self::from_toml_str(&text).map_err(|e| usage(format!("answers file {}: {e}", path.display())))
+        Self::from_toml_str(&text)
+            .map_err(|e| usage(format!("answers file {}: {e}", path.display())))
     }
 
     pub fn from_toml_str(text: &str) -> std::result::Result<Self, String> {
@@ -306,8 +307,13 @@ pub fn default_for(key: &str, dir_name: &str, so_far: &RawAnswers) -> String {
         "workspace_image" => DEFAULT_WORKSPACE_IMAGE.into(),
         "git_url" | "s3_endpoint_url" => String::new(),
         "s3_region" => "us-east-1".into(),
-        "s3_bucket_prefix" => so_far.get("name").map(str::to_owned).unwrap_or_else(|| slugify_name(dir_name)),
-        "s3_force_path_style" => (!so_far.get("s3_endpoint_url").unwrap_or("").is_empty()).to_string(),
+        "s3_bucket_prefix" => so_far
+            .get("name")
+            .map(str::to_owned)
+            .unwrap_or_else(|| slugify_name(dir_name)),
+        "s3_force_path_style" => {
+            (!so_far.get("s3_endpoint_url").unwrap_or("").is_empty()).to_string()
+        }
         _ => String::new(),
     }
 }
@@ -373,24 +379,53 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
             match $parse(&value) {
                 Ok(v) => Some(v),
                 Err((rule, example)) => {
-                    errors.push(Invalid { key: $key, value, rule, example });
+                    errors.push(Invalid {
+                        key: $key,
+                        value,
+                        rule,
+                        example,
+                    });
                     None
                 }
             }
         }};
     }
     let name = check!("name", validate_name);
-    let package_manager = check!("package_manager", choice::<PackageManager>(PackageManager::parse, PackageManager::CHOICES));
-    let frontend = check!("frontend", choice::<Frontend>(Frontend::parse, Frontend::CHOICES));
-    let storage = check!("storage", choice::<Storage>(Storage::parse, Storage::CHOICES));
-    let platform = check!("platform", choice::<Platform>(Platform::parse, Platform::CHOICES));
+    let package_manager = check!(
+        "package_manager",
+        choice::<PackageManager>(PackageManager::parse, PackageManager::CHOICES)
+    );
+    let frontend = check!(
+        "frontend",
+        choice::<Frontend>(Frontend::parse, Frontend::CHOICES)
+    );
+    let storage = check!(
+        "storage",
+        choice::<Storage>(Storage::parse, Storage::CHOICES)
+    );
+    let platform = check!(
+        "platform",
+        choice::<Platform>(Platform::parse, Platform::CHOICES)
+    );
     let convex_version = check!("convex_version", validate_version);
-    let backend_image = check!("backend_image", |v: &str| validate_pinned_image(v, "convex-backend"));
-    let dashboard_image = check!("dashboard_image", |v: &str| validate_pinned_image(v, "convex-dashboard"));
+    let backend_image = check!("backend_image", |v: &str| validate_pinned_image(
+        v,
+        "convex-backend"
+    ));
+    let dashboard_image = check!("dashboard_image", |v: &str| validate_pinned_image(
+        v,
+        "convex-dashboard"
+    ));
     let agent_name = check!("agent_name", validate_agent_name);
     let wildcard_domain = check!("wildcard_domain", validate_wildcard_domain);
-    let docker_runtime = check!("docker_runtime", choice::<DockerRuntime>(DockerRuntime::parse, DockerRuntime::CHOICES));
-    let app_share = check!("app_share", choice::<AppShare>(AppShare::parse, AppShare::CHOICES));
+    let docker_runtime = check!(
+        "docker_runtime",
+        choice::<DockerRuntime>(DockerRuntime::parse, DockerRuntime::CHOICES)
+    );
+    let app_share = check!(
+        "app_share",
+        choice::<AppShare>(AppShare::parse, AppShare::CHOICES)
+    );
     let workspace_image = check!("workspace_image", validate_image_ref);
     let git_url = check!("git_url", validate_git_url);
     let s3_endpoint_url = check!("s3_endpoint_url", validate_endpoint);
@@ -426,7 +461,10 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
 pub fn validate_or_usage(raw: &RawAnswers) -> Result<Answers> {
     validate(raw).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
-        usage(format!("invalid answers; nothing was written:\n{}", lines.join("\n")))
+        usage(format!(
+            "invalid answers; nothing was written:\n{}",
+            lines.join("\n")
+        ))
     })
 }
 
@@ -436,7 +474,10 @@ fn fail<T>(rule: impl Into<String>, example: &str) -> Check<T> {
     Err((rule.into(), example.to_owned()))
 }
 
-fn choice<T>(parse: fn(&str) -> Option<T>, choices: &'static [&'static str]) -> impl Fn(&str) -> Check<T> {
+fn choice<T>(
+    parse: fn(&str) -> Option<T>,
+    choices: &'static [&'static str],
+) -> impl Fn(&str) -> Check<T> {
     move |value: &str| match parse(value) {
         Some(v) => Ok(v),
         None => fail(format!("must be one of {}", choices.join(", ")), choices[0]),
@@ -453,12 +494,18 @@ fn has_control_or_space(value: &str) -> bool {
 pub fn validate_name(value: &str) -> Check<String> {
     let example = "my-app";
     if value.is_empty() || value.len() > 31 {
-        return fail("must be 1 to 31 characters (Coder template names are shorter than 32)", example);
+        return fail(
+            "must be 1 to 31 characters (Coder template names are shorter than 32)",
+            example,
+        );
     }
     if !value.starts_with(|c: char| c.is_ascii_lowercase()) {
         return fail("must start with a lowercase letter", example);
     }
-    if !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return fail(
             "may hold only lowercase letters, digits and '-' (it becomes an npm package name, a Docker compose project and the backend's INSTANCE_NAME)",
             example,
@@ -478,7 +525,9 @@ pub fn validate_agent_name(value: &str) -> Check<String> {
         return fail("must be 1 to 32 characters", example);
     }
     if !value.starts_with(|c: char| c.is_ascii_lowercase())
-        || !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         || value.ends_with('-')
         || value.contains("--")
     {
@@ -497,7 +546,10 @@ fn validate_version(value: &str) -> Check<Version> {
         Err(e) => return fail(format!("must be an exact version X.Y.Z ({e})"), example),
     };
     if !version.pre.is_empty() || !version.build.is_empty() || version.to_string() != value {
-        return fail("must be a plain exact version X.Y.Z (no range, no ^ or ~, no pre-release)", example);
+        return fail(
+            "must be a plain exact version X.Y.Z (no range, no ^ or ~, no pre-release)",
+            example,
+        );
     }
     Ok(version)
 }
@@ -506,7 +558,9 @@ fn is_repo_component(part: &str) -> bool {
     !part.is_empty()
         && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        && part
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
 }
 
 fn is_registry_host(part: &str) -> bool {
@@ -518,7 +572,9 @@ fn is_registry_host(part: &str) -> bool {
         }
     });
     (host.contains('.') || host == "localhost")
-        && host.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
 /// A Docker image reference `[registry/]path[:tag][@sha256:digest]`.
@@ -529,7 +585,11 @@ pub fn parse_image_ref(value: &str) -> Option<(String, Option<String>, Option<St
     let (rest, digest) = match value.split_once('@') {
         Some((r, d)) => {
             let hex = d.strip_prefix("sha256:")?;
-            if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+            if hex.len() != 64
+                || !hex
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            {
                 return None;
             }
             (r, Some(d.to_owned()))
@@ -544,13 +604,18 @@ pub fn parse_image_ref(value: &str) -> Option<(String, Option<String>, Option<St
         let ok = !t.is_empty()
             && t.len() <= 128
             && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
         if !ok {
             return None;
         }
     }
     let parts: Vec<&str> = repo.split('/').collect();
-    let path = if parts.len() > 1 && is_registry_host(parts[0]) { &parts[1..] } else { &parts[..] };
+    let path = if parts.len() > 1 && is_registry_host(parts[0]) {
+        &parts[1..]
+    } else {
+        &parts[..]
+    };
     if path.is_empty() || !path.iter().all(|p| is_repo_component(p)) {
         return None;
     }
@@ -560,7 +625,10 @@ pub fn parse_image_ref(value: &str) -> Option<(String, Option<String>, Option<St
 fn validate_image_ref(value: &str) -> Check<String> {
     match parse_image_ref(value) {
         Some(_) => Ok(value.to_owned()),
-        None => fail("must be a Docker image reference [registry/]name[:tag][@sha256:...]", DEFAULT_WORKSPACE_IMAGE),
+        None => fail(
+            "must be a Docker image reference [registry/]name[:tag][@sha256:...]",
+            DEFAULT_WORKSPACE_IMAGE,
+        ),
     }
 }
 
@@ -568,11 +636,16 @@ fn validate_image_ref(value: &str) -> Check<String> {
 fn validate_pinned_image(value: &str, kind: &str) -> Check<String> {
     let example = format!("ghcr.io/get-convex/{kind}:c1a7ac393888d743e704de56cf569a154b4526d4");
     let Some((_, tag, digest)) = parse_image_ref(value) else {
-        return fail("must be a Docker image reference pinned by commit SHA or digest", &example);
+        return fail(
+            "must be a Docker image reference pinned by commit SHA or digest",
+            &example,
+        );
     };
-    let sha_tag = tag
-        .as_deref()
-        .is_some_and(|t| t.len() == 40 && t.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    let sha_tag = tag.as_deref().is_some_and(|t| {
+        t.len() == 40
+            && t.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    });
     if digest.is_none() && !sha_tag {
         return fail(
             "must be pinned by a 40-character commit SHA tag or an @sha256 digest, never a moving tag such as :latest (the CLI and backend must move together)",
@@ -587,7 +660,9 @@ fn is_dns_label(label: &str) -> bool {
         && label.len() <= 63
         && !label.starts_with('-')
         && !label.ends_with('-')
-        && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && label
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn is_hostname(host: &str) -> bool {
@@ -602,7 +677,10 @@ pub fn validate_wildcard_domain(value: &str) -> Check<String> {
         return Ok(String::new());
     }
     let Some(rest) = value.strip_prefix('*') else {
-        return fail("must start with '*' (the value of CODER_WILDCARD_ACCESS_URL), or be empty", example);
+        return fail(
+            "must start with '*' (the value of CODER_WILDCARD_ACCESS_URL), or be empty",
+            example,
+        );
     };
     let (label_suffix, domain) = match rest.split_once('.') {
         Some(parts) => parts,
@@ -611,7 +689,9 @@ pub fn validate_wildcard_domain(value: &str) -> Check<String> {
     let suffix_ok = label_suffix.is_empty()
         || (label_suffix.starts_with('-')
             && label_suffix.len() < 40
-            && label_suffix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && label_suffix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !label_suffix.ends_with('-'));
     if !suffix_ok || !is_hostname(domain) || !domain.contains('.') && domain != "localhost" {
         return fail(
@@ -628,7 +708,9 @@ fn validate_git_url(value: &str) -> Check<String> {
         return Ok(String::new());
     }
     let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/@%+=,".contains(c);
-    let scheme_ok = ["https://", "http://", "ssh://", "git@"].iter().any(|p| value.starts_with(p));
+    let scheme_ok = ["https://", "http://", "ssh://", "git@"]
+        .iter()
+        .any(|p| value.starts_with(p));
     if !scheme_ok || !value.chars().all(allowed) || value.len() > 512 {
         return fail(
             "must be an https://, ssh:// or git@host:path repository URL without spaces, quotes or shell characters",
@@ -643,7 +725,10 @@ fn validate_endpoint(value: &str) -> Check<String> {
     if value.is_empty() {
         return Ok(String::new());
     }
-    let Some(rest) = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://")) else {
+    let Some(rest) = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+    else {
         return fail("must start with http:// or https://", example);
     };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
@@ -654,7 +739,10 @@ fn validate_endpoint(value: &str) -> Check<String> {
     let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
     let host_ok = is_hostname(host) || host.parse::<std::net::Ipv4Addr>().is_ok();
     if !host_ok || !port_ok {
-        return fail("must be http(s)://host[:port] with a lowercase host name or IPv4 address and no path", example);
+        return fail(
+            "must be http(s)://host[:port] with a lowercase host name or IPv4 address and no path",
+            example,
+        );
     }
     Ok(value.trim_end_matches('/').to_owned())
 }
@@ -662,9 +750,14 @@ fn validate_endpoint(value: &str) -> Check<String> {
 fn validate_region(value: &str) -> Check<String> {
     if value.is_empty()
         || value.len() > 32
-        || !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        return fail("must be an AWS region name (lowercase letters, digits, '-')", "us-east-1");
+        return fail(
+            "must be an AWS region name (lowercase letters, digits, '-')",
+            "us-east-1",
+        );
     }
     Ok(value.to_owned())
 }
@@ -673,12 +766,9 @@ fn validate_region(value: &str) -> Check<String> {
 /// starting and ending with a letter or digit; the longest suffix added is
 /// `-snapshot-imports` (17 characters).
 fn validate_bucket_prefix(value: &str) -> Check<String> {
-    if value.len() < 2
-        || value.len() > 46
-        || !is_dns_label(value)
-    {
+    if value.len() > 46 || !is_dns_label(value) {
         return fail(
-            "must be 2 to 46 lowercase letters, digits and '-' (not at the ends), so that <prefix>-snapshot-imports is a valid S3 bucket name",
+            "must be 1 to 46 lowercase letters, digits and '-' (not at the ends), so that <prefix>-snapshot-imports is a valid S3 bucket name",
             "my-app",
         );
     }
@@ -689,7 +779,10 @@ fn validate_bool(value: &str) -> Check<bool> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => fail("must be true or false (the backend reads only the literal `true`)", "true"),
+        _ => fail(
+            "must be true or false (the backend reads only the literal `true`)",
+            "true",
+        ),
     }
 }
 
@@ -737,7 +830,14 @@ mod tests {
 
     #[test]
     fn slugify_makes_valid_names() {
-        for dir in ["My App", "123", "__", "a--b", "Ünïcode-Ordner", &"x".repeat(80)] {
+        for dir in [
+            "My App",
+            "123",
+            "__",
+            "a--b",
+            "Ünïcode-Ordner",
+            &"x".repeat(80),
+        ] {
             let slug = slugify_name(dir);
             assert!(validate_name(&slug).is_ok(), "{dir:?} -> {slug:?}");
         }
@@ -747,28 +847,58 @@ mod tests {
     #[test]
     fn every_key_is_documented() {
         for key in KEYS {
-            assert!(ANSWER_KEYS_HELP.contains(&format!("  {key} ")), "{key} missing from --help");
+            assert!(
+                ANSWER_KEYS_HELP.contains(&format!("  {key} ")),
+                "{key} missing from --help"
+            );
         }
     }
 
     #[test]
     fn pinned_images_refuse_moving_tags() {
-        assert!(validate_pinned_image("ghcr.io/get-convex/convex-backend:latest", "convex-backend").is_err());
-        assert!(validate_pinned_image("ghcr.io/get-convex/convex-backend", "convex-backend").is_err());
+        assert!(validate_pinned_image(
+            "ghcr.io/get-convex/convex-backend:latest",
+            "convex-backend"
+        )
+        .is_err());
+        assert!(
+            validate_pinned_image("ghcr.io/get-convex/convex-backend", "convex-backend").is_err()
+        );
         assert!(validate_pinned_image(
             "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4",
             "convex-backend"
         )
         .is_ok());
-        assert!(validate_pinned_image(&format!("registry.local:5000/convex-backend@sha256:{}", "a".repeat(64)), "x").is_ok());
+        assert!(validate_pinned_image(
+            &format!(
+                "registry.local:5000/convex-backend@sha256:{}",
+                "a".repeat(64)
+            ),
+            "x"
+        )
+        .is_ok());
     }
 
     #[test]
     fn wildcard_domains() {
-        for ok in ["", "*.coder.example.com", "*-apps.example.com", "*.localhost"] {
+        for ok in [
+            "",
+            "*.coder.example.com",
+            "*-apps.example.com",
+            "*.localhost",
+        ] {
             assert!(validate_wildcard_domain(ok).is_ok(), "{ok}");
         }
-        for bad in ["coder.example.com", "*.*.x.com", "https://*.x.com", "*.x.com/", "*.X.com", "*", "*.x.com:8080", "*.x.com\"}"] {
+        for bad in [
+            "coder.example.com",
+            "*.*.x.com",
+            "https://*.x.com",
+            "*.x.com/",
+            "*.X.com",
+            "*",
+            "*.x.com:8080",
+            "*.x.com\"}",
+        ] {
             assert!(validate_wildcard_domain(bad).is_err(), "{bad}");
         }
     }
@@ -780,7 +910,8 @@ mod tests {
         assert!(err.contains("line 1"), "{err}");
         let err = RawAnswers::from_toml_str("s3_force_path_style = \"yes\"\n").unwrap_err();
         assert!(err.contains("s3_force_path_style"), "{err}");
-        let raw = RawAnswers::from_toml_str("storage = \"s3\"\ns3_force_path_style = true\n").unwrap();
+        let raw =
+            RawAnswers::from_toml_str("storage = \"s3\"\ns3_force_path_style = true\n").unwrap();
         assert_eq!(raw.get("s3_force_path_style"), Some("true"));
     }
 }

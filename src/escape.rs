@@ -47,7 +47,9 @@ pub fn hcl_ident(value: &str) -> Result<String, Unrepresentable> {
     if ok {
         Ok(value.to_owned())
     } else {
-        Err(Unrepresentable(format!("{value:?} is not an HCL identifier")))
+        Err(Unrepresentable(format!(
+            "{value:?} is not an HCL identifier"
+        )))
     }
 }
 
@@ -56,7 +58,9 @@ pub fn hcl_ident(value: &str) -> Result<String, Unrepresentable> {
 /// in the file and reads `$$` as a literal `$`.
 pub fn compose_string(value: &str) -> Result<String, Unrepresentable> {
     if value.contains('\0') {
-        return Err(Unrepresentable("a NUL character cannot appear in a compose file".into()));
+        return Err(Unrepresentable(
+            "a NUL character cannot appear in a compose file".into(),
+        ));
     }
     let json = serde_json::to_string(value).expect("a string serialises to JSON");
     Ok(json.replace('$', "$$"))
@@ -86,12 +90,16 @@ fn is_dotenv_bare(c: char) -> bool {
 /// A dotenv key: `[A-Za-z_][A-Za-z0-9_]*`.
 pub fn dotenv_key(key: &str) -> Result<String, Unrepresentable> {
     let mut chars = key.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
         Ok(key.to_owned())
     } else {
-        Err(Unrepresentable(format!("{key:?} is not an environment variable name")))
+        Err(Unrepresentable(format!(
+            "{key:?} is not an environment variable name"
+        )))
     }
 }
 
@@ -99,9 +107,15 @@ pub fn dotenv_key(key: &str) -> Result<String, Unrepresentable> {
 /// embedded single quotes written as `'\''`. NUL cannot be passed to a shell.
 pub fn shell_word(value: &str) -> Result<String, Unrepresentable> {
     if value.contains('\0') {
-        return Err(Unrepresentable("a NUL character cannot appear in a shell word".into()));
+        return Err(Unrepresentable(
+            "a NUL character cannot appear in a shell word".into(),
+        ));
     }
-    if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "_./:@+,=-".contains(c)) {
+    if !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:@+,=-".contains(c))
+    {
         return Ok(value.to_owned());
     }
     Ok(format!("'{}'", value.replace('\'', "'\\''")))
@@ -126,7 +140,10 @@ mod tests {
 
     #[test]
     fn dotenv_quotes_or_refuses() {
-        assert_eq!(dotenv_value("http://127.0.0.1:3210").unwrap(), "http://127.0.0.1:3210");
+        assert_eq!(
+            dotenv_value("http://127.0.0.1:3210").unwrap(),
+            "http://127.0.0.1:3210"
+        );
         assert_eq!(dotenv_value("a b#c$d").unwrap(), "'a b#c$d'");
         assert!(dotenv_value("it's").is_err());
         assert!(dotenv_value("two\nlines").is_err());

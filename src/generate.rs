@@ -33,7 +33,9 @@ pub enum Action {
     /// A secret file the user already has: kept as is.
     KeepSecret,
     /// Replaced; the user's version is kept at the backup path.
-    Replace { backup: String },
+    Replace {
+        backup: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -50,7 +52,9 @@ pub fn dir_name(dir: &Path) -> Result<String> {
     let absolute = if dir.is_absolute() {
         dir.to_path_buf()
     } else {
-        std::env::current_dir().context("cannot read the current folder")?.join(dir)
+        std::env::current_dir()
+            .context("cannot read the current folder")?
+            .join(dir)
     };
     let normal: PathBuf = absolute.components().collect();
     let name = normal
@@ -107,14 +111,26 @@ pub fn plan(dir: &Path, tree: &Tree, answers: &Answers) -> Result<Vec<Planned>> 
             (Some(_), Policy::Secret) => (Action::KeepSecret, Vec::new()),
             (Some(old), Policy::MergeJson) => {
                 let text = String::from_utf8_lossy(old);
-                let merged = package_json::merge(&text, answers, node_major)
-                    .map_err(|e| usage(format!("{} {e}; fix it or move it away, then run again", target.display())))?;
-                let action = if merged.as_bytes() == old.as_slice() { Action::Unchanged } else { Action::Merge };
+                let merged = package_json::merge(&text, answers, node_major).map_err(|e| {
+                    usage(format!(
+                        "{} {e}; fix it or move it away, then run again",
+                        target.display()
+                    ))
+                })?;
+                let action = if merged.as_bytes() == old.as_slice() {
+                    Action::Unchanged
+                } else {
+                    Action::Merge
+                };
                 (action, merged.into_bytes())
             }
             (Some(old), Policy::MergeLines) => {
                 let merged = gitignore::merge(&String::from_utf8_lossy(old));
-                let action = if merged.as_bytes() == old.as_slice() { Action::Unchanged } else { Action::Merge };
+                let action = if merged.as_bytes() == old.as_slice() {
+                    Action::Unchanged
+                } else {
+                    Action::Merge
+                };
                 (action, merged.into_bytes())
             }
             (Some(_), Policy::Managed) => {
@@ -123,7 +139,14 @@ pub fn plan(dir: &Path, tree: &Tree, answers: &Answers) -> Result<Vec<Planned>> 
                 (Action::Replace { backup }, file.contents.clone())
             }
         };
-        planned.push(Planned { path: path.clone(), action, contents, old, mode: file.mode, policy: file.policy });
+        planned.push(Planned {
+            path: path.clone(),
+            action,
+            contents,
+            old,
+            mode: file.mode,
+            policy: file.policy,
+        });
     }
     Ok(planned)
 }
@@ -134,16 +157,22 @@ pub fn writes_for(planned: &[Planned]) -> Vec<Write1> {
     for p in planned {
         match &p.action {
             Action::Unchanged | Action::KeepSecret => {}
-            Action::Create | Action::Merge => {
-                writes.push(Write1 { path: p.path.clone(), contents: p.contents.clone(), mode: p.mode })
-            }
+            Action::Create | Action::Merge => writes.push(Write1 {
+                path: p.path.clone(),
+                contents: p.contents.clone(),
+                mode: p.mode,
+            }),
             Action::Replace { backup } => {
                 writes.push(Write1 {
                     path: backup.clone(),
                     contents: p.old.clone().unwrap_or_default(),
                     mode: 0o600,
                 });
-                writes.push(Write1 { path: p.path.clone(), contents: p.contents.clone(), mode: p.mode });
+                writes.push(Write1 {
+                    path: p.path.clone(),
+                    contents: p.contents.clone(),
+                    mode: p.mode,
+                });
             }
         }
     }
@@ -151,17 +180,31 @@ pub fn writes_for(planned: &[Planned]) -> Vec<Write1> {
 }
 
 fn describe(p: &Planned, dry_run: bool) -> String {
-    let verb = |now: &str, would: &str| if dry_run { would.to_owned() } else { now.to_owned() };
+    let verb = |now: &str, would: &str| {
+        if dry_run {
+            would.to_owned()
+        } else {
+            now.to_owned()
+        }
+    };
     match &p.action {
         Action::Create => {
-            let secret = if p.policy == Policy::Secret { " (secret, 0600)" } else { "" };
+            let secret = if p.policy == Policy::Secret {
+                " (secret, 0600)"
+            } else {
+                ""
+            };
             format!("{:<10} {}{secret}", verb("created", "create"), p.path)
         }
         Action::Unchanged => format!("{:<10} {}", "unchanged", p.path),
         Action::Merge => format!("{:<10} {}", verb("merged", "merge"), p.path),
         Action::KeepSecret => format!("{:<10} {} (secrets are never replaced)", "kept", p.path),
         Action::Replace { backup } => {
-            format!("{:<10} {} (your version: {backup})", verb("replaced", "replace"), p.path)
+            format!(
+                "{:<10} {} (your version: {backup})",
+                verb("replaced", "replace"),
+                p.path
+            )
         }
     }
 }
@@ -175,7 +218,11 @@ pub fn print_plan(planned: &[Planned], dry_run: bool) {
             if let (Some(old), Action::Merge | Action::Replace { .. }) = (&p.old, &p.action) {
                 print!(
                     "{}",
-                    tree::unified_diff(&p.path, &String::from_utf8_lossy(old), &String::from_utf8_lossy(&p.contents))
+                    tree::unified_diff(
+                        &p.path,
+                        &String::from_utf8_lossy(old),
+                        &String::from_utf8_lossy(&p.contents)
+                    )
                 );
             }
         }
@@ -185,7 +232,10 @@ pub fn print_plan(planned: &[Planned], dry_run: bool) {
 pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let dir = &args.dir;
     if dir.exists() && !dir.is_dir() {
-        return Err(usage(format!("{} exists and is not a folder", dir.display())));
+        return Err(usage(format!(
+            "{} exists and is not a folder",
+            dir.display()
+        )));
     }
     let name = dir_name(dir)?;
     let given = answers::given(&args.answers)?;
@@ -232,7 +282,10 @@ fn print_next_steps(dir: &Path, answers: &Answers, target: Target) {
     };
     println!();
     if target == Target::Project {
-        println!("Rendered {} with convex {} and backend {}.", answers.name, answers.convex_version, answers.backend_image);
+        println!(
+            "Rendered {} with convex {} and backend {}.",
+            answers.name, answers.convex_version, answers.backend_image
+        );
         println!("Next:");
         println!("  cd {}", dir.display());
         println!("  {pm} install");

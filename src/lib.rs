@@ -32,8 +32,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             print!("{}", pins::describe());
             Ok(Outcome::Success)
         }
-        Command::Upgrade(_) | Command::Doctor(_) | Command::Diagnose(_) => {
-            Err(error::usage("this command is not available in this build yet"))
-        }
+        Command::Upgrade(_) | Command::Doctor(_) | Command::Diagnose(_) => Err(error::usage(
+            "this command is not available in this build yet",
+        )),
     }
 }

@@ -6,7 +6,10 @@ use std::sync::OnceLock;
 use semver::{Version, VersionReq};
 use serde::Deserialize;
 
-const PINS_TOML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/data/pins.toml"));
+const PINS_TOML: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/templates/data/pins.toml"
+));
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,7 +84,9 @@ pub struct NodeRequirement {
 /// The embedded pins data, parsed once.
 pub fn data() -> &'static PinsData {
     static DATA: OnceLock<PinsData> = OnceLock::new();
-    DATA.get_or_init(|| toml::from_str(PINS_TOML).expect("templates/data/pins.toml is valid (tested)"))
+    DATA.get_or_init(|| {
+        toml::from_str(PINS_TOML).expect("templates/data/pins.toml is valid (tested)")
+    })
 }
 
 /// The three pins a project carries.
@@ -147,11 +152,18 @@ impl PinsData {
             .iter()
             .find(|r| r.backend == sha)
             .map(|r| r.date.as_str())
-            .or_else(|| self.known_builds.iter().find(|b| b.sha == sha).map(|b| b.date.as_str()))
+            .or_else(|| {
+                self.known_builds
+                    .iter()
+                    .find(|b| b.sha == sha)
+                    .map(|b| b.date.as_str())
+            })
     }
 
     pub fn known_bad(&self, version: &Version) -> Option<&KnownBad> {
-        self.known_bad.iter().find(|bad| bad.versions.contains(version))
+        self.known_bad
+            .iter()
+            .find(|bad| bad.versions.contains(version))
     }
 
     /// Every reason the pins are known to break, as sentences naming the
@@ -175,9 +187,14 @@ impl PinsData {
                 }
             }
         }
-        if let (Some(backend), Some(dashboard)) = (image_sha(&pins.backend_image), image_sha(&pins.dashboard_image)) {
+        if let (Some(backend), Some(dashboard)) = (
+            image_sha(&pins.backend_image),
+            image_sha(&pins.dashboard_image),
+        ) {
             if let Some(release) = self.releases.iter().find(|r| r.backend == backend) {
-                if release.dashboard != dashboard && self.releases.iter().any(|r| r.dashboard == dashboard) {
+                if release.dashboard != dashboard
+                    && self.releases.iter().any(|r| r.dashboard == dashboard)
+                {
                     problems.push(format!(
                         "dashboard_image {} does not belong to the {} release of backend {}; that release ships dashboard {}. \
                          Fix: --set dashboard_image={}.",
@@ -218,23 +235,45 @@ pub fn describe() -> String {
     let data = data();
     let defaults = data.default_pins();
     let mut out = String::new();
-    let _ = writeln!(out, "Defaults of this convex-scaffold ({}):", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        out,
+        "Defaults of this convex-scaffold ({}):",
+        env!("CARGO_PKG_VERSION")
+    );
     let _ = writeln!(out, "  convex_version  = {}", defaults.convex_version);
     let _ = writeln!(out, "  backend_image   = {}", defaults.backend_image);
     let _ = writeln!(out, "  dashboard_image = {}", defaults.dashboard_image);
-    let _ = writeln!(out, "\nOfficial self-hosted releases (upgrade --release <date|sha>):");
-    let _ = writeln!(out, "  {:<10}  {:<40}  {:<40}  cli", "date", "backend", "dashboard");
+    let _ = writeln!(
+        out,
+        "\nOfficial self-hosted releases (upgrade --release <date|sha>):"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<10}  {:<40}  {:<40}  cli",
+        "date", "backend", "dashboard"
+    );
     for r in &data.releases {
-        let _ = writeln!(out, "  {:<10}  {:<40}  {:<40}  {}", r.date, r.backend, r.dashboard, r.cli);
+        let _ = writeln!(
+            out,
+            "  {:<10}  {:<40}  {:<40}  {}",
+            r.date, r.backend, r.dashboard, r.cli
+        );
     }
-    let _ = writeln!(out, "\nKnown-bad convex CLI versions (refused unless --allow-known-bad):");
+    let _ = writeln!(
+        out,
+        "\nKnown-bad convex CLI versions (refused unless --allow-known-bad):"
+    );
     for bad in &data.known_bad {
         let versions: Vec<String> = bad.versions.iter().map(ToString::to_string).collect();
         let _ = writeln!(out, "  {}: {}", versions.join(", "), bad.bug);
     }
     let _ = writeln!(out, "\nCLI versions that need a newer backend:");
     for rule in &data.requires_backend {
-        let _ = writeln!(out, "  {} needs a backend from {} or later: {}", rule.cli, rule.backend_since, rule.symptom);
+        let _ = writeln!(
+            out,
+            "  {} needs a backend from {} or later: {}",
+            rule.cli, rule.backend_since, rule.symptom
+        );
     }
     out
 }
@@ -265,8 +304,16 @@ mod tests {
         for row in &data.releases {
             assert_eq!(row.backend.len(), 40, "{}", row.date);
             assert_eq!(row.dashboard.len(), 40, "{}", row.date);
-            assert!(data.known_bad(&row.cli).is_none(), "release {} pins a known-bad CLI", row.date);
-            assert!(data.problems(&data.pins_for_release(row)).is_empty(), "release {}", row.date);
+            assert!(
+                data.known_bad(&row.cli).is_none(),
+                "release {} pins a known-bad CLI",
+                row.date
+            );
+            assert!(
+                data.problems(&data.pins_for_release(row)).is_empty(),
+                "release {}",
+                row.date
+            );
         }
     }
 
@@ -297,7 +344,10 @@ mod tests {
     #[test]
     fn releases_are_found_by_date_and_sha_prefix() {
         let data = data();
-        assert_eq!(data.release("2025-09-04").unwrap().backend, "00bd92723422f3bff968230c94ccdeb8c1719832");
+        assert_eq!(
+            data.release("2025-09-04").unwrap().backend,
+            "00bd92723422f3bff968230c94ccdeb8c1719832"
+        );
         assert_eq!(data.release("00bd927").unwrap().date, "2025-09-04");
         assert!(data.release("00bd").is_none());
         assert!(data.release("2020-01-01").is_none());

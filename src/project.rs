@@ -4,7 +4,9 @@
 use anyhow::{Context as _, Result};
 use serde::Serialize;
 
-use crate::answers::{Answers, AppShare, DockerRuntime, Frontend, PackageManager, Platform, Storage};
+use crate::answers::{
+    Answers, AppShare, DockerRuntime, Frontend, PackageManager, Platform, Storage,
+};
 use crate::outputs::{coder, devcontainer, gitignore, package_json};
 use crate::pins;
 use crate::render;
@@ -69,7 +71,11 @@ impl Context {
             s3_bucket_prefix: answers.s3_bucket_prefix.clone(),
             s3_force_path_style: answers.s3_force_path_style.to_string(),
             frontend_url_var: answers.frontend.url_var().unwrap_or("").to_owned(),
-            frontend_port: answers.frontend.dev_port().map(|p| p.to_string()).unwrap_or_default(),
+            frontend_port: answers
+                .frontend
+                .dev_port()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             cloud_origin: "http://127.0.0.1:3210".into(),
             site_origin: "http://127.0.0.1:3211".into(),
             dashboard_url: "http://127.0.0.1:6791".into(),
@@ -87,7 +93,11 @@ pub fn generate_instance_secret() -> Result<String> {
 }
 
 fn mode_for(path: &str) -> u32 {
-    if path.starts_with("scripts/") && path.ends_with(".sh") && !path.ends_with("-common.sh") && !path.ends_with("-config.sh") {
+    if path.starts_with("scripts/")
+        && path.ends_with(".sh")
+        && !path.ends_with("-common.sh")
+        && !path.ends_with("-config.sh")
+    {
         0o755
     } else {
         0o644
@@ -135,7 +145,12 @@ pub fn render(answers: &Answers, instance_secret: Option<&str>) -> Result<Tree> 
         );
         tree.insert(".env.docker", text, 0o600, Policy::Secret);
     }
-    tree.insert("package.json", package_json::render(answers, node_major), 0o644, Policy::MergeJson);
+    tree.insert(
+        "package.json",
+        package_json::render(answers, node_major),
+        0o644,
+        Policy::MergeJson,
+    );
     tree.insert(".gitignore", gitignore::render(), 0o644, Policy::MergeLines);
     tree.insert(
         ".devcontainer/devcontainer.json",
@@ -161,9 +176,15 @@ pub fn with_state(mut tree: Tree, mut state: State) -> Tree {
         };
         state.files.insert(
             path.clone(),
-            crate::state::FileRecord { mode: format!("{:o}", file.mode), policy: policy.into() },
+            crate::state::FileRecord {
+                mode: format!("{:o}", file.mode),
+                policy: policy.into(),
+            },
         );
-        base.files.insert(path.clone(), String::from_utf8_lossy(&file.contents).into_owned());
+        base.files.insert(
+            path.clone(),
+            String::from_utf8_lossy(&file.contents).into_owned(),
+        );
     }
     tree.insert(BASE_FILE, base.to_toml(), 0o644, Policy::Managed);
     tree.insert(STATE_FILE, state.to_toml(), 0o644, Policy::Managed);

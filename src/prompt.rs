@@ -10,7 +10,12 @@ use dialoguer::{theme::ColorfulTheme, Input, Select};
 use crate::answers::{self, RawAnswers, PROMPTED};
 use crate::error::usage;
 
-const S3_KEYS: &[&str] = &["s3_endpoint_url", "s3_region", "s3_bucket_prefix", "s3_force_path_style"];
+const S3_KEYS: &[&str] = &[
+    "s3_endpoint_url",
+    "s3_region",
+    "s3_bucket_prefix",
+    "s3_force_path_style",
+];
 
 fn choices(key: &str) -> Option<&'static [&'static str]> {
     use answers::*;
@@ -51,8 +56,15 @@ pub fn complete(given: RawAnswers, dir_name: &str, yes: bool) -> Result<RawAnswe
         let lines: Vec<String> = missing
             .iter()
             .map(|key| {
-                let when = if S3_KEYS.contains(key) { " (when storage=s3)" } else { "" };
-                format!("  {key}{when} [default: {:?}]", defaults.get(key).unwrap_or(""))
+                let when = if S3_KEYS.contains(key) {
+                    " (when storage=s3)"
+                } else {
+                    ""
+                };
+                format!(
+                    "  {key}{when} [default: {:?}]",
+                    defaults.get(key).unwrap_or("")
+                )
             })
             .collect();
         return Err(usage(format!(
@@ -75,7 +87,11 @@ fn ask(mut raw: RawAnswers, dir_name: &str) -> Result<RawAnswers> {
         let default = answers::default_for(key, dir_name, &raw);
         let value = if let Some(options) = choices(key) {
             let index = options.iter().position(|o| *o == default).unwrap_or(0);
-            let picked = Select::with_theme(&theme).with_prompt(*key).items(options).default(index).interact()?;
+            let picked = Select::with_theme(&theme)
+                .with_prompt(*key)
+                .items(options)
+                .default(index)
+                .interact()?;
             options[picked].to_owned()
         } else {
             let so_far = raw.clone();

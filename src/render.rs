@@ -5,7 +5,9 @@
 use anyhow::{Context as _, Result};
 use include_dir::{include_dir, Dir, DirEntry};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior, Value};
+use minijinja::{
+    AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior, Value,
+};
 
 use crate::escape;
 
@@ -36,9 +38,15 @@ fn invalid(message: impl Into<String>) -> Error {
 }
 
 /// Writes a value in the current template's format.
-fn format_value(out: &mut Output<'_>, state: &mut State<'_, '_>, value: &Value) -> Result<(), Error> {
+fn format_value(
+    out: &mut Output<'_>,
+    state: &mut State<'_, '_>,
+    value: &Value,
+) -> Result<(), Error> {
     if value.is_safe() {
-        return out.write_str(value.as_str().unwrap_or_default()).map_err(Error::from);
+        return out
+            .write_str(value.as_str().unwrap_or_default())
+            .map_err(Error::from);
     }
     let mode = match state.auto_escape() {
         AutoEscape::Custom(mode) => mode.to_string(),
@@ -63,17 +71,26 @@ fn format_value(out: &mut Output<'_>, state: &mut State<'_, '_>, value: &Value) 
             }
             text.to_owned()
         }
-        _ => return Err(invalid(format!("template {} has no escaper for its format", state.name()))),
+        _ => {
+            return Err(invalid(format!(
+                "template {} has no escaper for its format",
+                state.name()
+            )))
+        }
     };
     out.write_str(&escaped).map_err(Error::from)
 }
 
 fn hcl_ident(value: &str) -> Result<Value, Error> {
-    escape::hcl_ident(value).map(Value::from_safe_string).map_err(|e| invalid(e.0))
+    escape::hcl_ident(value)
+        .map(Value::from_safe_string)
+        .map_err(|e| invalid(e.0))
 }
 
 fn env_key(value: &str) -> Result<Value, Error> {
-    escape::dotenv_key(value).map(Value::from_safe_string).map_err(|e| invalid(e.0))
+    escape::dotenv_key(value)
+        .map(Value::from_safe_string)
+        .map_err(|e| invalid(e.0))
 }
 
 /// A double-quoted YAML scalar (for front matter in markdown).
@@ -81,7 +98,9 @@ fn yaml(value: &str) -> Result<Value, Error> {
     if value.contains('\0') {
         return Err(invalid("NUL cannot be written in YAML"));
     }
-    Ok(Value::from_safe_string(serde_json::to_string(value).expect("string to JSON")))
+    Ok(Value::from_safe_string(
+        serde_json::to_string(value).expect("string to JSON"),
+    ))
 }
 
 /// The environment with every template registered (syntax errors surface here).
@@ -112,7 +131,9 @@ fn add_templates(env: &mut Environment<'static>, dir: &'static Dir<'static>) -> 
             DirEntry::File(f) => {
                 let name = f.path().to_str().context("template path is UTF-8")?;
                 if name.ends_with(".j2") {
-                    let source = f.contents_utf8().with_context(|| format!("template {name} is UTF-8"))?;
+                    let source = f
+                        .contents_utf8()
+                        .with_context(|| format!("template {name} is UTF-8"))?;
                     env.add_template(name, source)
                         .with_context(|| format!("template {name} has a syntax error"))?;
                 }
@@ -158,10 +179,17 @@ mod tests {
     fn booleans_are_refused_not_printed_as_python() {
         let mut env = environment().unwrap();
         env.add_template("t.tf.j2", "x = {{ flag }}").unwrap();
-        let err = env.get_template("t.tf.j2").unwrap().render(minijinja::context! { flag => true });
+        let err = env
+            .get_template("t.tf.j2")
+            .unwrap()
+            .render(minijinja::context! { flag => true });
         assert!(err.is_err());
         env.add_template("u.tf.j2", "x = {{ text }}").unwrap();
-        let out = env.get_template("u.tf.j2").unwrap().render(minijinja::context! { text => "a\"${b}" }).unwrap();
+        let out = env
+            .get_template("u.tf.j2")
+            .unwrap()
+            .render(minijinja::context! { text => "a\"${b}" })
+            .unwrap();
         assert_eq!(out, r#"x = "a\"$${b}""#);
     }
 
@@ -169,6 +197,10 @@ mod tests {
     fn undefined_values_fail() {
         let mut env = environment().unwrap();
         env.add_template("v.yml.j2", "x: {{ missing }}").unwrap();
-        assert!(env.get_template("v.yml.j2").unwrap().render(minijinja::context! {}).is_err());
+        assert!(env
+            .get_template("v.yml.j2")
+            .unwrap()
+            .render(minijinja::context! {})
+            .is_err());
     }
 }

@@ -144,8 +144,11 @@ impl State {
             s3_bucket_prefix: a.s3_bucket_prefix.clone(),
             s3_force_path_style: a.s3_force_path_style,
         };
-        crate::answers::validate_or_usage(&answers.to_raw())
-            .map_err(|e| usage(format!("{STATE_FILE} holds answers that are no longer valid: {e:#}")))
+        crate::answers::validate_or_usage(&answers.to_raw()).map_err(|e| {
+            usage(format!(
+                "{STATE_FILE} holds answers that are no longer valid: {e:#}"
+            ))
+        })
     }
 
     pub fn to_toml(&self) -> String {
@@ -196,7 +199,10 @@ const BASE_HEADER: &str = "\
 
 impl Base {
     pub fn to_toml(&self) -> String {
-        format!("{BASE_HEADER}\n{}", toml::to_string_pretty(self).expect("base serialises"))
+        format!(
+            "{BASE_HEADER}\n{}",
+            toml::to_string_pretty(self).expect("base serialises")
+        )
     }
 
     pub fn from_toml(text: &str) -> Result<Self> {

@@ -41,10 +41,23 @@ pub struct Tree {
 }
 
 impl Tree {
-    pub fn insert(&mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>, mode: u32, policy: Policy) {
+    pub fn insert(
+        &mut self,
+        path: impl Into<String>,
+        contents: impl Into<Vec<u8>>,
+        mode: u32,
+        policy: Policy,
+    ) {
         let path = path.into();
         debug_assert!(is_safe_relative(&path), "{path}");
-        self.files.insert(path, FileEntry { contents: contents.into(), mode, policy });
+        self.files.insert(
+            path,
+            FileEntry {
+                contents: contents.into(),
+                mode,
+                policy,
+            },
+        );
     }
 
     pub fn get(&self, path: &str) -> Option<&FileEntry> {
@@ -52,7 +65,9 @@ impl Tree {
     }
 
     pub fn text(&self, path: &str) -> Option<&str> {
-        self.files.get(path).and_then(|f| std::str::from_utf8(&f.contents).ok())
+        self.files
+            .get(path)
+            .and_then(|f| std::str::from_utf8(&f.contents).ok())
     }
 
     /// The files under `prefix/`, re-rooted.
@@ -62,7 +77,10 @@ impl Tree {
             files: self
                 .files
                 .iter()
-                .filter_map(|(p, f)| p.strip_prefix(&prefix).map(|rest| (rest.to_owned(), f.clone())))
+                .filter_map(|(p, f)| {
+                    p.strip_prefix(&prefix)
+                        .map(|rest| (rest.to_owned(), f.clone()))
+                })
                 .collect(),
         }
     }
@@ -73,7 +91,9 @@ pub fn is_safe_relative(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.contains('\\')
-        && path.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 /// One file to write.
@@ -87,16 +107,20 @@ pub struct Write1 {
 /// Refuses paths whose existing parts are symlinks leading outside `root`,
 /// or that are themselves symlinks (a rename would replace the link).
 pub fn check_no_escaping_symlink(root: &Path, rel: &str) -> Result<()> {
-    let root_real = fs::canonicalize(root).with_context(|| format!("cannot resolve {}", root.display()))?;
+    let root_real =
+        fs::canonicalize(root).with_context(|| format!("cannot resolve {}", root.display()))?;
     let mut current = root.to_path_buf();
     for part in Path::new(rel).components() {
         let Component::Normal(part) = part else {
-            bail!(usage(format!("refusing path {rel:?}: not a plain relative path")));
+            bail!(usage(format!(
+                "refusing path {rel:?}: not a plain relative path"
+            )));
         };
         current.push(part);
         match fs::symlink_metadata(&current) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                let target = fs::canonicalize(&current).unwrap_or_else(|_| PathBuf::from("/nonexistent"));
+                let target =
+                    fs::canonicalize(&current).unwrap_or_else(|_| PathBuf::from("/nonexistent"));
                 if !target.starts_with(&root_real) {
                     return Err(usage(format!(
                         "refusing to write {}: {} is a symlink to {}, outside the project folder; remove or replace the link and run again",
@@ -108,7 +132,9 @@ pub fn check_no_escaping_symlink(root: &Path, rel: &str) -> Result<()> {
             }
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
-            Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", current.display())),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot inspect {}", current.display()))
+            }
         }
     }
     Ok(())
@@ -124,7 +150,10 @@ const FAIL_AT_ENV: &str = "CONVEX_SCAFFOLD_TEST_FAIL_WRITE";
 pub fn write_all(root: &Path, writes: &[Write1]) -> Result<()> {
     for w in writes {
         if !is_safe_relative(&w.path) {
-            bail!(usage(format!("refusing to write outside the project: {:?}", w.path)));
+            bail!(usage(format!(
+                "refusing to write outside the project: {:?}",
+                w.path
+            )));
         }
     }
     let mut created_dirs: Vec<PathBuf> = Vec::new();
@@ -227,8 +256,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("p");
         let writes = vec![
-            Write1 { path: "a/one.txt".into(), contents: b"1".to_vec(), mode: 0o644 },
-            Write1 { path: "b/../../escape".into(), contents: b"2".to_vec(), mode: 0o644 },
+            Write1 {
+                path: "a/one.txt".into(),
+                contents: b"1".to_vec(),
+                mode: 0o644,
+            },
+            Write1 {
+                path: "b/../../escape".into(),
+                contents: b"2".to_vec(),
+                mode: 0o644,
+            },
         ];
         assert!(write_all(&root, &writes).is_err());
         assert!(!root.exists());

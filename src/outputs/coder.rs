@@ -38,15 +38,25 @@ pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result
         (platform_template, "coder/main.tf"),
         ("coder/README.md.j2", "coder/README.md"),
     ] {
-        let text = env.get_template(template)?.render(minijinja::value::Serde(ctx))?;
+        let text = env
+            .get_template(template)?
+            .render(minijinja::value::Serde(ctx))?;
         tree.insert(output, text, 0o644, Policy::Managed);
     }
     for (path, contents) in render::files_under("coder/scripts") {
         tree.insert(path.to_owned(), contents, 0o755, Policy::Managed);
     }
     for (source, bundled) in BUNDLED {
-        let entry = tree.get(source).unwrap_or_else(|| panic!("{source} is rendered before the bundle")).clone();
-        tree.insert(format!("coder/project/{bundled}"), entry.contents, entry.mode, Policy::Managed);
+        let entry = tree
+            .get(source)
+            .unwrap_or_else(|| panic!("{source} is rendered before the bundle"))
+            .clone();
+        tree.insert(
+            format!("coder/project/{bundled}"),
+            entry.contents,
+            entry.mode,
+            Policy::Managed,
+        );
     }
     Ok(())
 }

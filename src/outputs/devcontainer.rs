@@ -8,12 +8,24 @@ pub fn render(answers: &Answers, node_major: u32) -> String {
     let node = node_major.max(22);
     let mut ports: Vec<u16> = vec![3210, 3211, 6791];
     let mut attributes = Map::new();
-    attributes.insert("3210".into(), json!({ "label": "Convex API", "onAutoForward": "silent" }));
-    attributes.insert("3211".into(), json!({ "label": "Convex HTTP actions", "onAutoForward": "silent" }));
-    attributes.insert("6791".into(), json!({ "label": "Convex dashboard", "onAutoForward": "notify" }));
+    attributes.insert(
+        "3210".into(),
+        json!({ "label": "Convex API", "onAutoForward": "silent" }),
+    );
+    attributes.insert(
+        "3211".into(),
+        json!({ "label": "Convex HTTP actions", "onAutoForward": "silent" }),
+    );
+    attributes.insert(
+        "6791".into(),
+        json!({ "label": "Convex dashboard", "onAutoForward": "notify" }),
+    );
     if let Some(port) = answers.frontend.dev_port() {
         ports.push(port);
-        attributes.insert(port.to_string(), json!({ "label": "Frontend", "onAutoForward": "openBrowser" }));
+        attributes.insert(
+            port.to_string(),
+            json!({ "label": "Frontend", "onAutoForward": "openBrowser" }),
+        );
     }
     let install = match answers.package_manager {
         PackageManager::Pnpm => "sudo corepack enable && pnpm install",

@@ -25,7 +25,11 @@ pub fn render() -> String {
 /// Appends the entries the file does not list yet, once.
 pub fn merge(existing: &str) -> String {
     let present: std::collections::HashSet<&str> = existing.lines().map(str::trim).collect();
-    let missing: Vec<&str> = ENTRIES.iter().copied().filter(|e| !present.contains(e)).collect();
+    let missing: Vec<&str> = ENTRIES
+        .iter()
+        .copied()
+        .filter(|e| !present.contains(e))
+        .collect();
     if missing.is_empty() {
         return existing.to_owned();
     }

@@ -25,12 +25,21 @@ fn override_path(pm: PackageManager) -> &'static [&'static str] {
     }
 }
 
-fn object_at<'a>(root: &'a mut Map<String, Value>, path: &[&str]) -> Result<&'a mut Map<String, Value>, String> {
+fn object_at<'a>(
+    root: &'a mut Map<String, Value>,
+    path: &[&str],
+) -> Result<&'a mut Map<String, Value>, String> {
     let mut current = root;
     let mut walked = String::new();
     for key in path {
-        walked = if walked.is_empty() { (*key).to_owned() } else { format!("{walked}.{key}") };
-        let entry = current.entry((*key).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        walked = if walked.is_empty() {
+            (*key).to_owned()
+        } else {
+            format!("{walked}.{key}")
+        };
+        let entry = current
+            .entry((*key).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
         current = entry
             .as_object_mut()
             .ok_or_else(|| format!("\"{walked}\" is not a JSON object"))?;
@@ -40,7 +49,11 @@ fn object_at<'a>(root: &'a mut Map<String, Value>, path: &[&str]) -> Result<&'a 
 
 /// Adds the pin, overrides, engines and scripts to `pkg` (an existing
 /// package.json or an empty object), keeping every other key and its order.
-pub fn apply(pkg: &mut Map<String, Value>, answers: &Answers, node_major: u32) -> Result<(), String> {
+pub fn apply(
+    pkg: &mut Map<String, Value>,
+    answers: &Answers,
+    node_major: u32,
+) -> Result<(), String> {
     let version = Value::String(answers.convex_version.to_string());
     if !pkg.contains_key("name") {
         pkg.insert("name".into(), Value::String(answers.name.clone()));
@@ -50,14 +63,20 @@ pub fn apply(pkg: &mut Map<String, Value>, answers: &Answers, node_major: u32) -
     }
     let scripts = object_at(pkg, &["scripts"])?;
     for (name, command) in self::scripts() {
-        scripts.entry(name).or_insert_with(|| Value::String(command.into()));
+        scripts
+            .entry(name)
+            .or_insert_with(|| Value::String(command.into()));
     }
     // The pin lives where the user keeps convex; dependencies by default.
     let in_dev = pkg
         .get("devDependencies")
         .and_then(Value::as_object)
         .is_some_and(|d| d.contains_key("convex"));
-    let section = if in_dev { "devDependencies" } else { "dependencies" };
+    let section = if in_dev {
+        "devDependencies"
+    } else {
+        "dependencies"
+    };
     object_at(pkg, &[section])?.insert("convex".into(), version.clone());
     object_at(pkg, override_path(answers.package_manager))?.insert("convex".into(), version);
     let engines = object_at(pkg, &["engines"])?;
@@ -74,7 +93,8 @@ pub fn render(answers: &Answers, node_major: u32) -> String {
 
 /// Merges into an existing package.json's text.
 pub fn merge(existing: &str, answers: &Answers, node_major: u32) -> Result<String, String> {
-    let mut value: Value = serde_json::from_str(existing).map_err(|e| format!("is not valid JSON ({e})"))?;
+    let mut value: Value =
+        serde_json::from_str(existing).map_err(|e| format!("is not valid JSON ({e})"))?;
     let pkg = value.as_object_mut().ok_or("is not a JSON object")?;
     apply(pkg, answers, node_major)?;
     Ok(to_text(pkg))

@@ -46,7 +46,7 @@ fail() {
     tail -n 40 "$LOG" >&2 || true
   fi
   say "Full log: $LOG"
-  say "Diagnose with: convex-scaffold diagnose $LOG   (or: cd ${PROJECT_DIR:-<project>} && convex-scaffold doctor)"
+  say "Diagnose with: convex-scaffold diagnose $LOG   (or: convex-scaffold doctor ${PROJECT_DIR:-<project dir>})"
   exit 1
 }
 

@@ -35,7 +35,7 @@ fail() {
     tail -n 25 "$LOG" >&2 || true
   fi
   say "Full log: $LOG (daemon output: $DOCKERD_LOG, /var/log/docker.log)."
-  say "Diagnose with: convex-scaffold diagnose $LOG   (or run convex-scaffold doctor in the project)"
+  say "Diagnose with: convex-scaffold diagnose $LOG   (or: convex-scaffold doctor ${CONVEX_PROJECT_DIR:-<project dir>})"
   exit 1
 }
 

@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/convex-config.sh"
 
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ENV_DOCKER="$PROJECT_DIR/.env.docker"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 ENV_LOCAL="$PROJECT_DIR/.env.local"
 
 log() { printf '[convex] %s\n' "$*" >&2; }

@@ -1,0 +1,147 @@
+# Docker flavour: each workspace is a container on the Docker host that runs
+# Coder's provisioner. Docker runs INSIDE the workspace (privileged or
+# sysbox-runc); the host's Docker socket is never mounted into it.
+# Shared pieces (agent, apps, scripts, URLs) are in convex.tf.
+
+terraform {
+  required_providers {
+    coder = {
+      source  = "coder/coder"
+      version = ">= 2.15.0, < 3.0.0"
+    }
+    docker = {
+      source  = "kreuzwerker/docker"
+      version = "~> 4.0"
+    }
+  }
+}
+
+variable "docker_host" {
+  type        = string
+  description = "(Optional) Address of the host's Docker daemon that creates the workspaces, e.g. unix:///var/run/docker.sock. Empty: the provider's default."
+  default     = ""
+}
+
+variable "dns_servers" {
+  type        = list(string)
+  description = "(Optional) DNS servers for the workspace container. The Docker daemon inside the workspace hands the workspace's non-loopback nameservers to the Convex containers, so set this when the host only has a loopback resolver (systemd-resolved) or its resolvers cannot see internal names (S3 endpoint, Coder access URL)."
+  default     = []
+}
+
+provider "docker" {
+  host = var.docker_host != "" ? var.docker_host : null
+}
+
+resource "docker_volume" "home" {
+  name = "coder-${data.coder_workspace.me.id}-home"
+
+  # Protect the volume from being deleted due to changes in attributes.
+  lifecycle {
+    ignore_changes = all
+  }
+
+  labels {
+    label = "coder.owner"
+    value = data.coder_workspace_owner.me.name
+  }
+  labels {
+    label = "coder.owner_id"
+    value = data.coder_workspace_owner.me.id
+  }
+  labels {
+    label = "coder.workspace_id"
+    value = data.coder_workspace.me.id
+  }
+  labels {
+    label = "coder.workspace_name_at_creation"
+    value = data.coder_workspace.me.name
+  }
+}
+
+# Images, containers and the Convex data volume of the inner Docker daemon:
+# without it every stop/start would lose the backend's data.
+resource "docker_volume" "docker" {
+  name = "coder-${data.coder_workspace.me.id}-docker"
+
+  lifecycle {
+    ignore_changes = all
+  }
+
+  labels {
+    label = "coder.owner"
+    value = data.coder_workspace_owner.me.name
+  }
+  labels {
+    label = "coder.owner_id"
+    value = data.coder_workspace_owner.me.id
+  }
+  labels {
+    label = "coder.workspace_id"
+    value = data.coder_workspace.me.id
+  }
+  labels {
+    label = "coder.workspace_name_at_creation"
+    value = data.coder_workspace.me.name
+  }
+}
+
+resource "docker_container" "workspace" {
+  count = data.coder_workspace.me.start_count
+
+  image    = var.workspace_image
+  name     = "coder-${local.owner_name}-${local.workspace_name}"
+  hostname = data.coder_workspace.me.name
+  env      = ["CODER_AGENT_TOKEN=${local.agent_token}"]
+  dns      = var.dns_servers
+
+  # A localhost access URL is reached through the host gateway (as in Coder's docker template).
+  entrypoint = ["sh", "-c", replace(local.workspace_command, "/localhost|127\\.0\\.0\\.1/", "host.docker.internal")]
+
+  # Docker-in-Docker: privileged, or the sysbox-runc runtime without privileges.
+  privileged = var.docker_runtime == "privileged"
+  runtime    = var.docker_runtime == "sysbox" ? "sysbox-runc" : null
+
+  # Time for the stop script (docker compose stop, service docker stop).
+  destroy_grace_seconds = 200
+
+  host {
+    host = "host.docker.internal"
+    ip   = "host-gateway"
+  }
+
+  volumes {
+    container_path = local.home_dir
+    volume_name    = docker_volume.home.name
+    read_only      = false
+  }
+
+  volumes {
+    container_path = "/var/lib/docker"
+    volume_name    = docker_volume.docker.name
+    read_only      = false
+  }
+
+  labels {
+    label = "coder.owner"
+    value = data.coder_workspace_owner.me.name
+  }
+  labels {
+    label = "coder.owner_id"
+    value = data.coder_workspace_owner.me.id
+  }
+  labels {
+    label = "coder.workspace_id"
+    value = data.coder_workspace.me.id
+  }
+  labels {
+    label = "coder.workspace_name"
+    value = data.coder_workspace.me.name
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(local.too_long_app_host_labels) == 0
+      error_message = "These Coder app host names have a first label longer than 63 characters, which DNS does not allow: ${join(", ", local.too_long_app_host_labels)}. Coder builds them as <app>--<agent>--<workspace>--<owner> in place of the '*' of the wildcard domain. Choose a shorter workspace name (or ask the template admin for a shorter agent name or a wildcard like *.apps.example.com instead of *-apps.example.com)."
+    }
+  }
+}

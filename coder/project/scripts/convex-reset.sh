@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Wipes the backend's data volume and starts fresh — the only way past the
+# backend's storage-type lock ("Database was initialized with Some(S3 ...),
+# but backend started up with Local ..."). Exports a dated backup first.
+# Rendered by convex-scaffold 0.1.0.
+#   scripts/convex-reset.sh [--yes] [--no-backup]
+set -euo pipefail
+# shellcheck source=scripts/convex-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/convex-common.sh"
+
+assume_yes=0
+backup=1
+for arg in "$@"; do
+  case "$arg" in
+    --yes | -y) assume_yes=1 ;;
+    --no-backup) backup=0 ;;
+    -h | --help)
+      sed -n '2,7p' "${BASH_SOURCE[0]}"
+      exit 0
+      ;;
+    *) die "unknown option '$arg' (use --yes, --no-backup)" ;;
+  esac
+done
+
+need docker "Convex runs in docker compose"
+ensure_env_docker
+
+if [ "$backup" = 1 ]; then
+  wait_healthy 30 || die "the backend is not running, so no backup can be exported. If it refuses to start because of the storage-type lock, start it once with the previous storage settings and run this again, or pass --no-backup to wipe without a backup"
+  mkdir -p "$PROJECT_DIR/backups"
+  file="$PROJECT_DIR/backups/convex-export-$(date +%Y%m%d-%H%M%S).zip"
+  ensure_cli
+  log "exporting all data to $file"
+  (cd "$PROJECT_DIR" && CI=1 timeout "${CONVEX_EXPORT_TIMEOUT:-900}" "${CONVEX_CLI[@]}" export --path "$file") ||
+    die "the export failed; nothing was deleted"
+  [ -s "$file" ] || die "the export is empty; nothing was deleted"
+fi
+
+if [ "$assume_yes" != 1 ]; then
+  [ -t 0 ] || die "refusing to delete the data volume without a terminal; pass --yes"
+  printf 'This deletes every document, file and admin key of this backend. Type "reset" to go on: ' >&2
+  read -r answer
+  [ "$answer" = reset ] || die "cancelled; nothing was deleted"
+fi
+
+log "removing containers and the data volume"
+compose down -v
+dotenv_set "$ENV_LOCAL" CONVEX_SELF_HOSTED_ADMIN_KEY ""
+"$PROJECT_DIR/scripts/convex-up.sh"
+if [ "$backup" = 1 ]; then
+  log "backup kept at $file; restore it with: ${CONVEX_CLI[*]} import $file (see import --help), then scripts/convex-deploy.sh"
+fi

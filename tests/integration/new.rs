@@ -1,0 +1,488 @@
+//! Behaviour of `new` and `coder`: refusals and exit codes, nothing written
+//! on error, no clobbering, merges, secrets, dry runs.
+
+use predicates::prelude::*;
+
+use crate::support::*;
+
+#[test]
+fn defaults_write_every_file_including_hidden_ones() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("demo", &[]);
+    for rel in [
+        "docker-compose.yml",
+        ".env.docker",
+        ".env.docker.example",
+        ".env.local",
+        ".gitignore",
+        ".npmrc",
+        "package.json",
+        ".devcontainer/devcontainer.json",
+        "convex-scaffold.toml",
+        ".convex-scaffold/base.toml",
+        "convex/health.ts",
+        "scripts/convex-up.sh",
+        "scripts/convex-deploy.sh",
+        "scripts/convex-reset.sh",
+        "scripts/convex-common.sh",
+        "scripts/convex-config.sh",
+        "coder/main.tf",
+        "coder/convex.tf",
+        "coder/README.md",
+        "coder/project/docker-compose.yml",
+        "coder/project/env.docker.example",
+    ] {
+        assert!(dir.join(rel).is_file(), "{rel} missing");
+    }
+    for script in [
+        "scripts/convex-up.sh",
+        "scripts/convex-deploy.sh",
+        "scripts/convex-reset.sh",
+    ] {
+        assert_eq!(mode(&dir.join(script)), 0o755, "{script}");
+    }
+    // No leftover temp files.
+    assert!(!read_tree(&dir)
+        .keys()
+        .any(|p| p.contains(".convex-scaffold-tmp-")));
+}
+
+#[test]
+fn secrets_are_0600_unique_ignored_and_never_printed() {
+    let sb = Sandbox::new();
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("a"))
+        .arg("--yes")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let b = sb.new_project("b", &[]);
+    let a = sb.path("a");
+    let secret_a = parse_dotenv(&text(&a, ".env.docker"))["INSTANCE_SECRET"].clone();
+    let secret_b = parse_dotenv(&text(&b, ".env.docker"))["INSTANCE_SECRET"].clone();
+    assert_eq!(secret_a.len(), 64);
+    assert!(secret_a
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert_ne!(secret_a, secret_b);
+    for f in [".env.docker", ".env.local"] {
+        assert_eq!(mode(&a.join(f)), 0o600, "{f}");
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(&secret_a) && !stderr.contains(&secret_a));
+    // The committed example and the state files hold no secret.
+    assert_eq!(
+        parse_dotenv(&text(&a, ".env.docker.example"))["INSTANCE_SECRET"],
+        ""
+    );
+    for f in ["convex-scaffold.toml", ".convex-scaffold/base.toml"] {
+        assert!(!text(&a, f).contains(&secret_a), "{f} leaks the secret");
+    }
+    let ignored: Vec<String> = text(&a, ".gitignore").lines().map(str::to_owned).collect();
+    for f in [".env.docker", ".env.local"] {
+        assert!(ignored.iter().any(|l| l == f), "{f} not git-ignored");
+    }
+}
+
+#[test]
+fn known_bad_cli_versions_are_refused_with_bug_and_fix() {
+    for version in ["1.26.0", "1.26.1"] {
+        let sb = Sandbox::new();
+        bin()
+            .arg("new")
+            .arg(sb.path("p"))
+            .args(["--yes", "--set", &format!("convex_version={version}")])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("reading 'length'"))
+            .stderr(predicate::str::contains("1.24.8"))
+            .stderr(predicate::str::contains("--allow-known-bad"));
+        assert!(!sb.path("p").exists(), "nothing may be written");
+    }
+    let sb = Sandbox::new();
+    bin()
+        .arg("new")
+        .arg(sb.path("p"))
+        .args([
+            "--yes",
+            "--set",
+            "convex_version=1.26.1",
+            "--allow-known-bad",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning"));
+    assert!(text(&sb.path("p"), "package.json").contains("\"convex\": \"1.26.1\""));
+}
+
+#[test]
+fn cli_newer_than_the_backend_supports_is_refused() {
+    let sb = Sandbox::new();
+    bin()
+        .arg("new")
+        .arg(sb.path("p"))
+        .args(["--yes", "--set", "convex_version=1.31.7"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing field `functions`"))
+        .stderr(predicate::str::contains("2026-01-22"));
+    assert!(!sb.path("p").exists());
+}
+
+#[test]
+fn invalid_answers_name_key_value_rule_and_example() {
+    let sb = Sandbox::new();
+    bin()
+        .arg("new")
+        .arg(sb.path("p"))
+        .args([
+            "--yes",
+            "--set",
+            "name=Bad_Name",
+            "--set",
+            "storage=nfs",
+            "--set",
+            "backend_image=ghcr.io/get-convex/convex-backend:latest",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("name = \"Bad_Name\""))
+        .stderr(predicate::str::contains(
+            "storage = \"nfs\": must be one of local, s3",
+        ))
+        .stderr(predicate::str::contains(":latest"))
+        .stderr(predicate::str::contains("For example: --set"))
+        .stderr(predicate::str::contains("nothing was written"));
+    assert!(!sb.path("p").exists());
+}
+
+#[test]
+fn unknown_keys_are_refused_from_set_and_answers_file() {
+    let sb = Sandbox::new();
+    bin()
+        .arg("new")
+        .arg(sb.path("p"))
+        .args(["--yes", "--set", "storge=s3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown answer key \"storge\""));
+    let answers = sb.path("answers.toml");
+    std::fs::write(&answers, "name = \"ok\"\nfrontnd = \"vite\"\n").unwrap();
+    bin()
+        .arg("new")
+        .arg(sb.path("p"))
+        .args(["--yes", "--answers"])
+        .arg(&answers)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("frontnd"))
+        .stderr(predicate::str::contains("line 2"));
+    assert!(!sb.path("p").exists());
+}
+
+#[test]
+fn set_wins_over_the_answers_file() {
+    let sb = Sandbox::new();
+    let answers = sb.path("answers.toml");
+    std::fs::write(
+        &answers,
+        "name = \"from-file\"\nfrontend = \"nextjs\"\npackage_manager = \"npm\"\n",
+    )
+    .unwrap();
+    let dir = sb.path("p");
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--answers"])
+        .arg(&answers)
+        .args(["--set", "name=from-set"])
+        .assert()
+        .success();
+    let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
+    assert_eq!(pkg["name"], "from-set");
+    assert_eq!(pkg["overrides"]["convex"], "1.24.8", "npm's override");
+    assert!(text(&dir, ".env.local").contains("NEXT_PUBLIC_CONVEX_URL=http://127.0.0.1:3210"));
+}
+
+#[test]
+fn without_a_terminal_and_without_yes_it_lists_the_questions() {
+    let sb = Sandbox::new();
+    bin()
+        .arg("new")
+        .arg(sb.path("p"))
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no terminal"))
+        .stderr(predicate::str::contains("package_manager"))
+        .stderr(predicate::str::contains("wildcard_domain"))
+        .stderr(predicate::str::contains("--yes"));
+    assert!(!sb.path("p").exists());
+    // Every asked key given: nothing to ask, so it proceeds.
+    let mut cmd = bin();
+    cmd.arg("new").arg(sb.path("q")).write_stdin("");
+    for kv in [
+        "name=q",
+        "package_manager=npm",
+        "frontend=none",
+        "storage=local",
+        "platform=docker",
+        "wildcard_domain=",
+        "agent_name=main",
+    ] {
+        cmd.args(["--set", kv]);
+    }
+    cmd.assert().success();
+}
+
+#[test]
+fn a_non_empty_folder_is_refused_without_force() {
+    let sb = Sandbox::new();
+    let dir = sb.path("p");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .arg("--yes")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(read_tree(&dir).len(), 1);
+}
+
+#[test]
+fn force_merges_package_json_and_gitignore_and_keeps_secrets() {
+    let sb = Sandbox::new();
+    let dir = sb.path("p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let user_pkg = r#"{
+  "name": "my-existing-app",
+  "version": "2.0.0",
+  "scripts": {
+    "build": "vite build",
+    "dev:backend": "my own command"
+  },
+  "dependencies": {
+    "react": "^19.0.0",
+    "convex": "^1.26.1"
+  },
+  "zzz": true
+}
+"#;
+    std::fs::write(dir.join("package.json"), user_pkg).unwrap();
+    std::fs::write(dir.join(".gitignore"), "dist\n.env.local\n").unwrap();
+    std::fs::write(
+        dir.join(".env.local"),
+        "CONVEX_SELF_HOSTED_ADMIN_KEY=keep-me\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("docker-compose.yml"), "services: {}\n").unwrap();
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--force"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("merged     package.json"))
+        .stdout(predicate::str::contains("kept       .env.local"))
+        .stdout(predicate::str::contains("docker-compose.yml.orig"));
+    let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
+    let keys: Vec<&str> = pkg
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        &keys[..5],
+        ["name", "version", "scripts", "dependencies", "zzz"],
+        "order kept: {keys:?}"
+    );
+    assert_eq!(pkg["name"], "my-existing-app");
+    assert_eq!(pkg["dependencies"]["react"], "^19.0.0");
+    assert_eq!(
+        pkg["dependencies"]["convex"], "1.24.8",
+        "exact pin replaces the caret"
+    );
+    assert_eq!(pkg["pnpm"]["overrides"]["convex"], "1.24.8");
+    assert_eq!(pkg["scripts"]["build"], "vite build");
+    assert_eq!(
+        pkg["scripts"]["dev:backend"], "my own command",
+        "user's script kept"
+    );
+    assert_eq!(pkg["scripts"]["convex:up"], "bash scripts/convex-up.sh");
+    assert_eq!(
+        text(&dir, ".env.local"),
+        "CONVEX_SELF_HOSTED_ADMIN_KEY=keep-me\n"
+    );
+    assert_eq!(text(&dir, "docker-compose.yml.orig"), "services: {}\n");
+    let gitignore = text(&dir, ".gitignore");
+    assert!(gitignore.starts_with("dist\n.env.local\n"));
+    assert_eq!(gitignore.lines().filter(|l| *l == ".env.local").count(), 1);
+    // A second run appends nothing more.
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--force"])
+        .assert()
+        .success();
+    assert_eq!(text(&dir, ".gitignore"), gitignore);
+}
+
+#[test]
+fn invalid_existing_package_json_is_refused_before_writing() {
+    let sb = Sandbox::new();
+    let dir = sb.path("p");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("package.json"), "{ not json").unwrap();
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("package.json is not valid JSON"));
+    assert_eq!(read_tree(&dir).len(), 1);
+}
+
+#[test]
+fn dry_run_writes_nothing_and_shows_diffs() {
+    let sb = Sandbox::new();
+    let dir = sb.path("p");
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("create     docker-compose.yml"))
+        .stdout(predicate::str::contains(".env.docker (secret, 0600)"));
+    assert!(!dir.exists());
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("package.json"), "{\"name\": \"x\"}\n").unwrap();
+    let before = read_tree(&dir);
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("+++ b/package.json"))
+        .stdout(predicate::str::contains("+    \"convex\": \"1.24.8\""))
+        .stdout(predicate::str::contains("INSTANCE_SECRET=").not());
+    assert_eq!(read_tree(&dir), before);
+}
+
+#[test]
+fn a_failed_write_leaves_no_partial_tree() {
+    let sb = Sandbox::new();
+    let dir = sb.path("p");
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .arg("--yes")
+        .env("CONVEX_SCAFFOLD_TEST_FAIL_WRITE", "scripts/convex-up.sh")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("simulated write failure"));
+    assert!(
+        !dir.exists(),
+        "no partial tree: {:?}",
+        read_tree(&dir).keys().collect::<Vec<_>>()
+    );
+    // Into an existing project: the old files stay as they were.
+    let dir = sb.new_project("q", &[]);
+    let before = read_tree(&dir);
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--force", "--set", "frontend=nextjs"])
+        .env(
+            "CONVEX_SCAFFOLD_TEST_FAIL_WRITE",
+            ".devcontainer/devcontainer.json",
+        )
+        .assert()
+        .code(3);
+    assert_eq!(read_tree(&dir), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn never_writes_through_a_symlink_leaving_the_project() {
+    let sb = Sandbox::new();
+    let outside = sb.path("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let dir = sb.path("p");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("scripts")).unwrap();
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("symlink"));
+    assert!(read_tree(&outside).is_empty());
+    assert!(!dir.join("docker-compose.yml").exists());
+}
+
+#[test]
+fn coder_writes_only_the_template_and_matches_new() {
+    let sb = Sandbox::new();
+    let project = sb.new_project("demo", &["--set", "wildcard_domain=*.coder.example.com"]);
+    let template = sb.path("tpl");
+    bin()
+        .arg("coder")
+        .arg(&template)
+        .args([
+            "--yes",
+            "--set",
+            "name=demo",
+            "--set",
+            "wildcard_domain=*.coder.example.com",
+        ])
+        .assert()
+        .success();
+    let from_new = read_tree(&project.join("coder"));
+    let from_coder = read_tree(&template);
+    assert_eq!(
+        from_new.keys().collect::<Vec<_>>(),
+        from_coder.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(from_new, from_coder);
+    assert!(!template.join("package.json").exists() && !template.join(".env.docker").exists());
+}
+
+#[test]
+fn the_repositorys_coder_folder_is_the_default_output() {
+    let sb = Sandbox::new();
+    let out = sb.path("coder");
+    bin().arg("coder").arg(&out).arg("--yes").assert().success();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("coder");
+    let expected = read_tree(&out);
+    let actual = read_tree(&repo);
+    assert_eq!(
+        actual.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "coder/ drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes`"
+    );
+    for (path, bytes) in &expected {
+        assert!(actual[path] == *bytes, "coder/{path} drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes`");
+    }
+}
+
+#[test]
+fn help_documents_every_answer_key() {
+    let out = bin().args(["new", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    for key in convex_scaffold::answers::KEYS {
+        assert!(help.contains(&format!("  {key} ")), "--help lacks {key}");
+        assert!(readme.contains(&format!("`{key}`")), "README lacks {key}");
+    }
+}
