@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod cli;
+pub mod diagnose;
 pub mod error;
 pub mod escape;
 pub mod generate;
@@ -32,8 +33,32 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             print!("{}", pins::describe());
             Ok(Outcome::Success)
         }
-        Command::Upgrade(_) | Command::Doctor(_) | Command::Diagnose(_) => Err(error::usage(
+        Command::Diagnose(args) => run_diagnose(&args),
+        Command::Upgrade(_) | Command::Doctor(_) => Err(error::usage(
             "this command is not available in this build yet",
         )),
     }
+}
+
+/// `diagnose [FILE] [--json]`: reads FILE or standard input, streaming.
+fn run_diagnose(args: &cli::DiagnoseArgs) -> Result<Outcome> {
+    use std::io::Write;
+    let findings = match &args.file {
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| error::usage(format!("cannot read {}: {e}", path.display())))?;
+            diagnose::scan(file)
+        }
+        None => diagnose::scan(std::io::stdin().lock()),
+    }
+    .map_err(|e| error::usage(format!("cannot read the input: {e}")))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        diagnose::render_json(&findings, &mut out)?;
+    } else {
+        diagnose::render_text(&findings, &mut out)?;
+    }
+    out.flush()?;
+    Ok(Outcome::Success)
 }

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod diagnose;
 mod escaping;
 mod new;
 mod outputs;
