@@ -7,3 +7,4 @@ mod diagnose;
 mod escaping;
 mod new;
 mod outputs;
+mod scripts;

@@ -1,0 +1,337 @@
+//! The generated shell scripts, run for real with bash against a small HTTP
+//! server standing in for the Convex backend (127.0.0.1, a random port) and
+//! stub `docker`/package-manager commands on PATH that log their arguments.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use crate::support::*;
+
+const KEY: &str = "demo|0123456789abcdef";
+
+/// Answers like the backend: /version, /api/check_admin_key (200 for KEY,
+/// 401 otherwise), /api/query (health:ping). Records request lines.
+fn start_backend() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            let mut auth = String::new();
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if lower.starts_with("authorization:") {
+                    auth = line["authorization:".len()..].trim().to_owned();
+                }
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = std::io::Read::read_exact(&mut reader, &mut body);
+            log.lock().unwrap().push(request.trim().to_owned());
+            let (status, reply) = if request.starts_with("GET /version") {
+                ("200 OK", "unknown".to_owned())
+            } else if request.starts_with("GET /api/check_admin_key") {
+                if auth == format!("Convex {KEY}") {
+                    ("200 OK", "{\"success\":true}".to_owned())
+                } else {
+                    ("401 Unauthorized", "{\"code\":\"BadAdminKey\"}".to_owned())
+                }
+            } else if request.starts_with("POST /api/query") {
+                (
+                    "200 OK",
+                    "{\"status\":\"success\",\"value\":\"ok\"}".to_owned(),
+                )
+            } else {
+                ("404 Not Found", String::new())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+    (port, seen)
+}
+
+/// A folder of stub commands that log "<name> <args>" to `calls.log`.
+fn stub_bin(root: &Path) -> PathBuf {
+    let bin = root.join("stub-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let docker = format!(
+        r#"#!/usr/bin/env bash
+echo "docker $*" >> "{log}"
+case "$*" in
+  *generate_admin_key.sh*) echo "Admin key:" >&2; echo "{KEY}" ;;
+esac
+exit 0
+"#,
+        log = root.join("calls.log").display()
+    );
+    let pnpm = format!(
+        r#"#!/usr/bin/env bash
+echo "pnpm $* CI=${{CI:-}}" >> "{log}"
+if [ "$1 $2 $3" = "exec convex export" ]; then : > "$5"; echo zip >> "$5"; fi
+exit 0
+"#,
+        log = root.join("calls.log").display()
+    );
+    for (name, body) in [("docker", docker), ("pnpm", pnpm)] {
+        let path = bin.join(name);
+        std::fs::write(&path, body).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+    bin
+}
+
+fn project_with_port(sb: &Sandbox, port: u16) -> PathBuf {
+    let dir = sb.new_project("demo", &[]);
+    let env = text(&dir, ".env.docker").replace("PORT=3210", &format!("PORT={port}"));
+    std::fs::write(dir.join(".env.docker"), env).unwrap();
+    dir
+}
+
+fn run(dir: &Path, script: &str, args: &[&str], stubs: &Path) -> std::process::Output {
+    let path = format!(
+        "{}:{}",
+        stubs.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("bash")
+        .arg(dir.join("scripts").join(script))
+        .args(args)
+        .env("PATH", path)
+        .env_remove("CONVEX_SELF_HOSTED_URL")
+        .env_remove("CONVEX_DEPLOYMENT")
+        .env("CONVEX_UP_TIMEOUT", "10")
+        .current_dir(dir)
+        .output()
+        .expect("bash runs")
+}
+
+fn calls(sb: &Sandbox) -> String {
+    std::fs::read_to_string(sb.path("calls.log")).unwrap_or_default()
+}
+
+#[test]
+fn up_starts_compose_mints_the_admin_key_once_and_writes_it_0600() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = project_with_port(&sb, port);
+    let stubs = stub_bin(sb.tmp.path());
+    let out = run(&dir, "convex-up.sh", &[], &stubs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = calls(&sb);
+    assert!(log.contains("--env-file"), "{log}");
+    assert!(log.contains(" up -d"), "{log}");
+    assert!(
+        log.contains("exec -T backend ./generate_admin_key.sh"),
+        "{log}"
+    );
+    let local = parse_dotenv(&text(&dir, ".env.local"));
+    assert_eq!(local["CONVEX_SELF_HOSTED_ADMIN_KEY"], KEY);
+    assert_eq!(local["CONVEX_SELF_HOSTED_URL"], "http://127.0.0.1:3210");
+    assert_eq!(mode(&dir.join(".env.local")), 0o600);
+    // The key is never printed.
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("0123456789abcdef"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("0123456789abcdef"));
+
+    // Idempotent: a second run keeps the (valid) key and mints none.
+    let out = run(&dir, "convex-up.sh", &[], &stubs);
+    assert!(out.status.success());
+    assert_eq!(calls(&sb).matches("generate_admin_key").count(), 1);
+}
+
+#[test]
+fn up_replaces_a_rejected_key_and_creates_a_missing_env_docker() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = project_with_port(&sb, port);
+    let stubs = stub_bin(sb.tmp.path());
+    std::fs::write(
+        dir.join(".env.local"),
+        "CONVEX_SELF_HOSTED_ADMIN_KEY=stale|key\n",
+    )
+    .unwrap();
+    // A checkout without .env.docker (it is git-ignored): created from the
+    // example with a fresh secret.
+    let example = text(&dir, ".env.docker.example").replace("PORT=3210", &format!("PORT={port}"));
+    std::fs::write(dir.join(".env.docker.example"), example).unwrap();
+    std::fs::remove_file(dir.join(".env.docker")).unwrap();
+    let out = run(&dir, "convex-up.sh", &[], &stubs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("BadAdminKey"));
+    assert_eq!(
+        parse_dotenv(&text(&dir, ".env.local"))["CONVEX_SELF_HOSTED_ADMIN_KEY"],
+        KEY
+    );
+    let secret = parse_dotenv(&text(&dir, ".env.docker"))["INSTANCE_SECRET"].clone();
+    assert_eq!(secret.len(), 64, "{secret}");
+    assert_eq!(mode(&dir.join(".env.docker")), 0o600);
+}
+
+#[test]
+fn up_fails_loudly_when_the_backend_never_answers() {
+    let sb = Sandbox::new();
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = project_with_port(&sb, closed);
+    let stubs = stub_bin(sb.tmp.path());
+    let mut cmd = Command::new("bash");
+    cmd.arg(dir.join("scripts/convex-up.sh"))
+        .env(
+            "PATH",
+            format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("CONVEX_UP_TIMEOUT", "2");
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did not answer"), "{err}");
+    assert!(err.contains("convex-scaffold doctor"), "{err}");
+}
+
+#[test]
+fn up_refuses_an_incomplete_s3_set() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = sb.new_project(
+        "s3",
+        &[
+            "--set",
+            "storage=s3",
+            "--set",
+            "s3_endpoint_url=https://minio.example.com",
+        ],
+    );
+    let env = text(&dir, ".env.docker").replace("PORT=3210", &format!("PORT={port}"));
+    std::fs::write(dir.join(".env.docker"), env).unwrap();
+    let stubs = stub_bin(sb.tmp.path());
+    let out = run(&dir, "convex-up.sh", &[], &stubs);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY"),
+        "{err}"
+    );
+    assert!(err.contains("silently use local storage"), "{err}");
+    assert!(!calls(&sb).contains(" up -d"), "compose must not start");
+}
+
+#[test]
+fn deploy_runs_the_pinned_cli_once_with_ci_and_proves_the_functions() {
+    let sb = Sandbox::new();
+    let (port, seen) = start_backend();
+    let dir = project_with_port(&sb, port);
+    let stubs = stub_bin(sb.tmp.path());
+    std::fs::write(
+        dir.join(".env.local"),
+        format!(
+            "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\nCONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("node_modules/convex")).unwrap();
+    std::fs::write(
+        dir.join("node_modules/convex/package.json"),
+        "{\"version\": \"1.24.8\"}",
+    )
+    .unwrap();
+    let out = run(&dir, "convex-deploy.sh", &[], &stubs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = calls(&sb);
+    assert!(log.contains("pnpm exec convex dev --once CI=1"), "{log}");
+    assert!(
+        !log.contains("pnpm install"),
+        "the pinned CLI is installed already: {log}"
+    );
+    assert!(seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|r| r.starts_with("POST /api/query")));
+
+    // CONVEX_DEPLOYMENT beside the self-hosted variables is refused.
+    let local = text(&dir, ".env.local") + "CONVEX_DEPLOYMENT=dev:happy-otter-123\n";
+    std::fs::write(dir.join(".env.local"), local).unwrap();
+    let out = run(&dir, "convex-deploy.sh", &[], &stubs);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CONVEX_DEPLOYMENT"));
+}
+
+#[test]
+fn reset_exports_a_backup_before_wiping_and_mints_a_new_key() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = project_with_port(&sb, port);
+    let stubs = stub_bin(sb.tmp.path());
+    std::fs::create_dir_all(dir.join("node_modules/convex")).unwrap();
+    std::fs::write(
+        dir.join("node_modules/convex/package.json"),
+        "{\"version\": \"1.24.8\"}",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(".env.local"),
+        format!("CONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n"),
+    )
+    .unwrap();
+
+    // Without a terminal and without --yes: refused, nothing deleted.
+    let out = run(&dir, "convex-reset.sh", &[], &stubs);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!calls(&sb).contains("down -v"));
+
+    let out = run(&dir, "convex-reset.sh", &["--yes"], &stubs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = calls(&sb);
+    let export = log.find("convex export").expect("export ran");
+    let down = log.find("down -v").expect("volume removed");
+    assert!(export < down, "the backup comes first: {log}");
+    let backups: Vec<_> = std::fs::read_dir(dir.join("backups")).unwrap().collect();
+    assert_eq!(backups.len(), 1);
+    assert!(
+        log[down..].contains("generate_admin_key.sh"),
+        "a new key is minted after the wipe"
+    );
+}
