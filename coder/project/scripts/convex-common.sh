@@ -126,7 +126,9 @@ check_s3_dns() {
   fi
 }
 
-# The pinned convex CLI, run through the project's package manager.
+# The pinned convex CLI, run through the project's package manager
+# (used as "${CONVEX_CLI[@]}" by the scripts that source this file).
+# shellcheck disable=SC2034
 case "$CONVEX_PM" in
   pnpm) CONVEX_CLI=(pnpm exec convex) ;;
   npm) CONVEX_CLI=(npx --no-install convex) ;;
@@ -134,7 +136,6 @@ case "$CONVEX_PM" in
   bun) CONVEX_CLI=(bunx --no-install convex) ;;
   *) die "unknown package manager '$CONVEX_PM'" ;;
 esac
-export CONVEX_CLI
 
 # Installs dependencies when node_modules does not hold the pinned CLI.
 ensure_cli() {

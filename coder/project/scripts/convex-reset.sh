@@ -25,6 +25,13 @@ done
 need docker "Convex runs in docker compose"
 ensure_env_docker
 
+if [ "$assume_yes" != 1 ]; then
+  [ -t 0 ] || die "refusing to delete the data volume without a terminal; pass --yes"
+  printf 'This deletes every document, file and admin key of this backend. Type "reset" to go on: ' >&2
+  read -r answer
+  [ "$answer" = reset ] || die "cancelled; nothing was deleted"
+fi
+
 if [ "$backup" = 1 ]; then
   wait_healthy 30 || die "the backend is not running, so no backup can be exported. If it refuses to start because of the storage-type lock, start it once with the previous storage settings and run this again, or pass --no-backup to wipe without a backup"
   mkdir -p "$PROJECT_DIR/backups"
@@ -34,13 +41,6 @@ if [ "$backup" = 1 ]; then
   (cd "$PROJECT_DIR" && CI=1 timeout "${CONVEX_EXPORT_TIMEOUT:-900}" "${CONVEX_CLI[@]}" export --path "$file") ||
     die "the export failed; nothing was deleted"
   [ -s "$file" ] || die "the export is empty; nothing was deleted"
-fi
-
-if [ "$assume_yes" != 1 ]; then
-  [ -t 0 ] || die "refusing to delete the data volume without a terminal; pass --yes"
-  printf 'This deletes every document, file and admin key of this backend. Type "reset" to go on: ' >&2
-  read -r answer
-  [ "$answer" = reset ] || die "cancelled; nothing was deleted"
 fi
 
 log "removing containers and the data volume"
