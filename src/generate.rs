@@ -13,7 +13,7 @@ use crate::outputs::{gitignore, package_json};
 use crate::pins;
 use crate::project;
 use crate::prompt;
-use crate::state::State;
+use crate::state::{State, BASE_FILE, STATE_FILE};
 use crate::tree::{self, Policy, Tree, Write1};
 
 /// What `new` renders: the whole project, or only the Coder template.
@@ -36,6 +36,8 @@ pub enum Action {
     Replace {
         backup: String,
     },
+    /// The tool's own state, rewritten without a backup.
+    UpdateState,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +135,9 @@ pub fn plan(dir: &Path, tree: &Tree, answers: &Answers) -> Result<Vec<Planned>> 
                 };
                 (action, merged.into_bytes())
             }
+            (Some(_), Policy::Managed) if path == STATE_FILE || path == BASE_FILE => {
+                (Action::UpdateState, file.contents.clone())
+            }
             (Some(_), Policy::Managed) => {
                 let backup = free_backup_name(dir, path, &backups);
                 backups.push(backup.clone());
@@ -157,7 +162,7 @@ pub fn writes_for(planned: &[Planned]) -> Vec<Write1> {
     for p in planned {
         match &p.action {
             Action::Unchanged | Action::KeepSecret => {}
-            Action::Create | Action::Merge => writes.push(Write1 {
+            Action::Create | Action::Merge | Action::UpdateState => writes.push(Write1 {
                 path: p.path.clone(),
                 contents: p.contents.clone(),
                 mode: p.mode,
@@ -198,6 +203,7 @@ fn describe(p: &Planned, dry_run: bool) -> String {
         }
         Action::Unchanged => format!("{:<10} {}", "unchanged", p.path),
         Action::Merge => format!("{:<10} {}", verb("merged", "merge"), p.path),
+        Action::UpdateState => format!("{:<10} {}", verb("updated", "update"), p.path),
         Action::KeepSecret => format!("{:<10} {} (secrets are never replaced)", "kept", p.path),
         Action::Replace { backup } => {
             format!(
@@ -215,7 +221,9 @@ pub fn print_plan(planned: &[Planned], dry_run: bool) {
     for p in planned {
         println!("{}", describe(p, dry_run));
         if dry_run && p.policy != Policy::Secret {
-            if let (Some(old), Action::Merge | Action::Replace { .. }) = (&p.old, &p.action) {
+            if let (Some(old), Action::Merge | Action::Replace { .. } | Action::UpdateState) =
+                (&p.old, &p.action)
+            {
                 print!(
                     "{}",
                     tree::unified_diff(
@@ -242,6 +250,14 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let raw = prompt::complete(given, &name, args.answers.yes)?;
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
+    if dir.join(STATE_FILE).exists() && !args.force && !args.dry_run {
+        return Err(usage(format!(
+            "{} already holds a convex-scaffold project; nothing was written. Use `convex-scaffold upgrade {}` \
+             to change its answers or pins while keeping your edits (or --force to render over it)",
+            dir.display(),
+            dir.display()
+        )));
+    }
     if is_non_empty_dir(dir)? && !args.force && !args.dry_run {
         return Err(usage(format!(
             "{} is not empty; nothing was written. Pass --force to render into it (an existing package.json and \

@@ -138,11 +138,6 @@ pub fn render(answers: &Answers, instance_secret: Option<&str>) -> Result<Tree> 
             .get_template("project/.env.docker.example.j2")?
             .render(minijinja::value::Serde(&secret_ctx))
             .context("rendering .env.docker")?;
-        let text = text.replacen(
-            "`.env.docker` is the real file:",
-            "This is the real file:",
-            1,
-        );
         tree.insert(".env.docker", text, 0o600, Policy::Secret);
     }
     tree.insert(

@@ -486,3 +486,28 @@ fn help_documents_every_answer_key() {
         assert!(readme.contains(&format!("`{key}`")), "README lacks {key}");
     }
 }
+
+#[test]
+fn new_on_an_existing_project_points_at_upgrade() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("p", &[]);
+    let before = read_tree(&dir);
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .arg("--yes")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("convex-scaffold upgrade"));
+    assert_eq!(read_tree(&dir), before);
+    // With --force the tool's own state is rewritten without .orig copies.
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--force", "--set", "frontend=nextjs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("updated    convex-scaffold.toml"));
+    assert!(!dir.join("convex-scaffold.toml.orig").exists());
+    assert!(dir.join(".devcontainer/devcontainer.json.orig").exists());
+}
