@@ -133,7 +133,7 @@ case "$CONVEX_PM" in
   pnpm) CONVEX_CLI=(pnpm exec convex) ;;
   npm) CONVEX_CLI=(npx --no-install convex) ;;
   yarn) CONVEX_CLI=(yarn convex) ;;
-  bun) CONVEX_CLI=(bunx --no-install convex) ;;
+  bun) CONVEX_CLI=(bun run convex) ;; # bin from node_modules only, never a download
   *) die "unknown package manager '$CONVEX_PM'" ;;
 esac
 
