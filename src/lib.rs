@@ -18,6 +18,7 @@ pub mod prompt;
 pub mod render;
 pub mod state;
 pub mod tree;
+pub mod upgrade;
 
 use anyhow::Result;
 
@@ -34,7 +35,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Success)
         }
         Command::Diagnose(args) => run_diagnose(&args),
-        Command::Upgrade(_) | Command::Doctor(_) => Err(error::usage(
+        Command::Upgrade(args) => upgrade::run(&args),
+        Command::Doctor(_) => Err(error::usage(
             "this command is not available in this build yet",
         )),
     }
