@@ -8,3 +8,4 @@ mod escaping;
 mod new;
 mod outputs;
 mod scripts;
+mod upgrade;
