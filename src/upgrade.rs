@@ -84,8 +84,21 @@ struct Step {
 }
 
 impl Step {
-    fn new(path: &str, action: Action, old: Option<Vec<u8>>, new: Option<Vec<u8>>, mode: u32) -> Self {
-        Step { path: path.to_owned(), action, note: String::new(), old, new, mode }
+    fn new(
+        path: &str,
+        action: Action,
+        old: Option<Vec<u8>>,
+        new: Option<Vec<u8>>,
+        mode: u32,
+    ) -> Self {
+        Step {
+            path: path.to_owned(),
+            action,
+            note: String::new(),
+            old,
+            new,
+            mode,
+        }
     }
 
     fn note(mut self, note: impl Into<String>) -> Self {
@@ -96,7 +109,12 @@ impl Step {
     fn writes(&self) -> bool {
         matches!(
             self.action,
-            Action::Create | Action::Update | Action::Merge | Action::Conflict | Action::SecretKeys | Action::Record
+            Action::Create
+                | Action::Update
+                | Action::Merge
+                | Action::Conflict
+                | Action::SecretKeys
+                | Action::Record
         )
     }
 
@@ -132,10 +150,16 @@ pub fn run(args: &UpgradeArgs) -> Result<Outcome> {
     let old = state.answers()?;
     let (new, pins_note) = target_answers(args, &old)?;
     let initial_storage = storage_after(args, &state, &new)?;
-    let storage_change =
-        (initial_storage != state.scaffold.initial_storage).then_some((state.scaffold.initial_storage, initial_storage));
+    let storage_change = (initial_storage != state.scaffold.initial_storage)
+        .then_some((state.scaffold.initial_storage, initial_storage));
     let steps = plan_steps(dir, &base, &old, &new, initial_storage)?;
-    let plan = Plan { old, new, storage_change, pins_note, steps };
+    let plan = Plan {
+        old,
+        new,
+        storage_change,
+        pins_note,
+        steps,
+    };
 
     let findings = plan.steps.iter().any(Step::is_finding);
     let changed = plan.steps.iter().filter(|s| s.changes()).count();
@@ -168,7 +192,11 @@ pub fn run(args: &UpgradeArgs) -> Result<Outcome> {
         .steps
         .iter()
         .filter(|s| s.writes())
-        .map(|s| Write1 { path: s.path.clone(), contents: s.new.clone().unwrap_or_default(), mode: s.mode })
+        .map(|s| Write1 {
+            path: s.path.clone(),
+            contents: s.new.clone().unwrap_or_default(),
+            mode: s.mode,
+        })
         .collect();
     tree::write_all(dir, &writes)?;
     for step in plan.steps.iter().filter(|s| s.action == Action::Remove) {
@@ -179,7 +207,11 @@ pub fn run(args: &UpgradeArgs) -> Result<Outcome> {
     print_steps(&mut out, &plan.steps, false, false);
     print_next_steps(&mut out, dir, &plan, args.reset_data);
     emit(&out)?;
-    Ok(if findings { Outcome::Findings } else { Outcome::Success })
+    Ok(if findings {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    })
 }
 
 /// Prints the whole report at once; a closed pipe is an io error that
@@ -209,14 +241,21 @@ fn check_tool_version(state: &State) -> Result<()> {
 }
 
 fn put_pins(raw: &mut RawAnswers, pins: &Pins) {
-    raw.values.insert("convex_version".into(), pins.convex_version.to_string());
-    raw.values.insert("backend_image".into(), pins.backend_image.clone());
-    raw.values.insert("dashboard_image".into(), pins.dashboard_image.clone());
+    raw.values
+        .insert("convex_version".into(), pins.convex_version.to_string());
+    raw.values
+        .insert("backend_image".into(), pins.backend_image.clone());
+    raw.values
+        .insert("dashboard_image".into(), pins.dashboard_image.clone());
 }
 
 /// `--backend-image 00bd927…` (a bare 40-character SHA) means the official image.
 fn expand_image(value: &str, image: &str) -> String {
-    if value.len() == 40 && value.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+    if value.len() == 40
+        && value
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    {
         format!("{image}:{value}")
     } else {
         value.to_owned()
@@ -226,7 +265,10 @@ fn expand_image(value: &str, image: &str) -> String {
 /// The build date of an official dashboard image (the first release that ships it).
 fn dashboard_date<'a>(data: &'a pins::PinsData, image: &str) -> Option<&'a str> {
     let sha = image.strip_prefix(&format!("{}:", data.images.dashboard))?;
-    data.releases.iter().find(|r| r.dashboard == sha).map(|r| r.date.as_str())
+    data.releases
+        .iter()
+        .find(|r| r.dashboard == sha)
+        .map(|r| r.date.as_str())
 }
 
 fn backend_date<'a>(data: &'a pins::PinsData, image: &str) -> Option<&'a str> {
@@ -263,7 +305,9 @@ fn pins_without_flags(recorded: &Pins) -> (Pins, Option<String>) {
         ),
     ] {
         match (date, default_date) {
-            (Some(date), Some(default_date)) if date > default_date => ahead.push(format!("{kind} from {date}")),
+            (Some(date), Some(default_date)) if date > default_date => {
+                ahead.push(format!("{kind} from {date}"))
+            }
             (None, _) => ahead.push(format!("{kind} {image}, which is not in the release table")),
             _ => {}
         }
@@ -314,15 +358,20 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
         note = kept;
     }
     if let Some(key) = &args.release {
-        let row = data.release(key).ok_or_else(|| usage(unknown_release(key)))?;
+        let row = data
+            .release(key)
+            .ok_or_else(|| usage(unknown_release(key)))?;
         put_pins(&mut raw, &data.pins_for_release(row));
     }
     // s3_force_path_style defaults to "an endpoint is set"; follow a new
     // endpoint unless the user chose the style explicitly before or now.
     if let Some(endpoint) = set.get("s3_endpoint_url") {
         let derived = |endpoint: &str| !endpoint.trim().is_empty();
-        if set.get("s3_force_path_style").is_none() && old.s3_force_path_style == derived(&old.s3_endpoint_url) {
-            raw.values.insert("s3_force_path_style".into(), derived(endpoint).to_string());
+        if set.get("s3_force_path_style").is_none()
+            && old.s3_force_path_style == derived(&old.s3_endpoint_url)
+        {
+            raw.values
+                .insert("s3_force_path_style".into(), derived(endpoint).to_string());
         }
     }
     raw.overlay(&set);
@@ -330,10 +379,16 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
         raw.values.insert("convex_version".into(), version.clone());
     }
     if let Some(image) = &args.backend_image {
-        raw.values.insert("backend_image".into(), expand_image(image, &data.images.backend));
+        raw.values.insert(
+            "backend_image".into(),
+            expand_image(image, &data.images.backend),
+        );
     }
     if let Some(image) = &args.dashboard_image {
-        raw.values.insert("dashboard_image".into(), expand_image(image, &data.images.dashboard));
+        raw.values.insert(
+            "dashboard_image".into(),
+            expand_image(image, &data.images.dashboard),
+        );
     }
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.allow_known_bad)?;
@@ -391,7 +446,11 @@ fn merge3(base: &str, ours: &str, theirs: &str) -> std::result::Result<String, S
         .set_conflict_style(diffy::ConflictStyle::Diff3)
         .set_incomplete_hunk_style(diffy::IncompleteHunkStyle::Git);
     options.merge(base, ours, theirs).map_err(|conflicted| {
-        let input_lines: BTreeSet<&str> = base.lines().chain(ours.lines()).chain(theirs.lines()).collect();
+        let input_lines: BTreeSet<&str> = base
+            .lines()
+            .chain(ours.lines())
+            .chain(theirs.lines())
+            .collect();
         let theirs_label = format!(">>>>>>> convex-scaffold {TOOL_VERSION} (new)");
         let mut out = String::with_capacity(conflicted.len() + 64);
         for line in conflicted.split_inclusive('\n') {
@@ -433,7 +492,9 @@ fn repin_everywhere(text: &str, version: &str) -> String {
     ] {
         let mut current = Some(&mut *pkg);
         for key in path {
-            current = current.and_then(|map| map.get_mut(*key)).and_then(Value::as_object_mut);
+            current = current
+                .and_then(|map| map.get_mut(*key))
+                .and_then(Value::as_object_mut);
         }
         if let Some(slot) = current.and_then(|map| map.get_mut("convex")) {
             if slot.is_string() {
@@ -466,7 +527,12 @@ fn env_value_is_empty(line: &str) -> bool {
 /// example's (secret-free) value. With `fill_empty` (a storage change),
 /// keys set to an empty value take the example's non-empty value, e.g. the
 /// S3 bucket names. Returns the new text and the keys added and filled.
-fn merge_env(existing: &str, example: &str, fill_empty: bool, source: &str) -> (String, Vec<String>, Vec<String>) {
+fn merge_env(
+    existing: &str,
+    example: &str,
+    fill_empty: bool,
+    source: &str,
+) -> (String, Vec<String>, Vec<String>) {
     let mut example_lines: BTreeMap<&str, &str> = BTreeMap::new();
     let mut example_order: Vec<&str> = Vec::new();
     for line in example.lines() {
@@ -494,22 +560,37 @@ fn merge_env(existing: &str, example: &str, fill_empty: bool, source: &str) -> (
         }
         text.push_str(line);
     }
-    let missing: Vec<&str> = example_order.into_iter().filter(|k| !present.contains(*k)).collect();
+    let missing: Vec<&str> = example_order
+        .into_iter()
+        .filter(|k| !present.contains(*k))
+        .collect();
     if !missing.is_empty() {
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }
-        text.push_str(&format!("\n# Added by `convex-scaffold upgrade` ({TOOL_VERSION}) from {source}:\n"));
+        text.push_str(&format!(
+            "\n# Added by `convex-scaffold upgrade` ({TOOL_VERSION}) from {source}:\n"
+        ));
         for key in &missing {
             text.push_str(example_lines[key]);
             text.push('\n');
         }
     }
-    (text, missing.into_iter().map(str::to_owned).collect(), filled)
+    (
+        text,
+        missing.into_iter().map(str::to_owned).collect(),
+        filled,
+    )
 }
 
 /// One managed file: three-way merge of base, ours, theirs.
-fn managed_step(path: &str, ours: Option<Vec<u8>>, base: Option<&String>, theirs: &[u8], mode: u32) -> Step {
+fn managed_step(
+    path: &str,
+    ours: Option<Vec<u8>>,
+    base: Option<&String>,
+    theirs: &[u8],
+    mode: u32,
+) -> Step {
     let theirs_vec = || Some(theirs.to_vec());
     let Some(ours) = ours else {
         return match base {
@@ -518,10 +599,17 @@ fn managed_step(path: &str, ours: Option<Vec<u8>>, base: Option<&String>, theirs
             None => Step::new(path, Action::Create, None, theirs_vec(), mode),
         };
     };
-    let markers = String::from_utf8_lossy(&ours).lines().any(|l| l.starts_with(OURS_LABEL));
-    let pending = if markers { "; still holds conflict markers from an earlier upgrade" } else { "" };
+    let markers = String::from_utf8_lossy(&ours)
+        .lines()
+        .any(|l| l.starts_with(OURS_LABEL));
+    let pending = if markers {
+        "; still holds conflict markers from an earlier upgrade"
+    } else {
+        ""
+    };
     if ours == theirs {
-        return Step::new(path, Action::Unchanged, Some(ours), None, mode).note(pending.trim_start_matches("; "));
+        return Step::new(path, Action::Unchanged, Some(ours), None, mode)
+            .note(pending.trim_start_matches("; "));
     }
     let Some(base) = base else {
         return Step::new(path, Action::KeptYours, Some(ours), theirs_vec(), mode).note(
@@ -532,26 +620,48 @@ fn managed_step(path: &str, ours: Option<Vec<u8>>, base: Option<&String>, theirs
         return Step::new(path, Action::Update, Some(ours), theirs_vec(), mode);
     }
     if base.as_bytes() == theirs {
-        return Step::new(path, Action::Unchanged, Some(ours), None, mode).note(format!("your edits kept{pending}"));
+        return Step::new(path, Action::Unchanged, Some(ours), None, mode)
+            .note(format!("your edits kept{pending}"));
     }
-    let (Ok(ours_text), Ok(theirs_text)) = (String::from_utf8(ours.clone()), std::str::from_utf8(theirs)) else {
+    let (Ok(ours_text), Ok(theirs_text)) =
+        (String::from_utf8(ours.clone()), std::str::from_utf8(theirs))
+    else {
         return Step::new(path, Action::KeptYours, Some(ours), theirs_vec(), mode)
             .note("not UTF-8 text, so it cannot be merged: left as is; apply the change by hand");
     };
     match merge3(base, &ours_text, theirs_text) {
         Ok(merged) if merged == ours_text => {
-            Step::new(path, Action::Unchanged, Some(ours), None, mode).note(format!("your edits kept{pending}"))
+            Step::new(path, Action::Unchanged, Some(ours), None, mode)
+                .note(format!("your edits kept{pending}"))
         }
-        Ok(merged) => Step::new(path, Action::Merge, Some(ours), Some(merged.into_bytes()), mode)
-            .note(format!("your edits kept{pending}")),
-        Err(conflicted) => Step::new(path, Action::Conflict, Some(ours), Some(conflicted.into_bytes()), mode)
-            .note("your edits overlap the new version; resolve the markers"),
+        Ok(merged) => Step::new(
+            path,
+            Action::Merge,
+            Some(ours),
+            Some(merged.into_bytes()),
+            mode,
+        )
+        .note(format!("your edits kept{pending}")),
+        Err(conflicted) => Step::new(
+            path,
+            Action::Conflict,
+            Some(ours),
+            Some(conflicted.into_bytes()),
+            mode,
+        )
+        .note("your edits overlap the new version; resolve the markers"),
     }
 }
 
 /// Decides, for every file the project has or the new render has, what
 /// upgrade does. Reads only; every refusal happens here.
-fn plan_steps(dir: &Path, base: &Base, old: &Answers, new: &Answers, initial_storage: Storage) -> Result<Vec<Step>> {
+fn plan_steps(
+    dir: &Path,
+    base: &Base,
+    old: &Answers,
+    new: &Answers,
+    initial_storage: Storage,
+) -> Result<Vec<Step>> {
     // The secret files are rendered only to learn the keys they should have.
     let rendered = project::render(new, Some(""))?;
     let env_local_keys = rendered.text(ENV_LOCAL).unwrap_or("").to_owned();
@@ -581,12 +691,29 @@ fn plan_steps(dir: &Path, base: &Base, old: &Answers, new: &Answers, initial_sto
         let step = match file.policy {
             Policy::Managed => managed_step(path, ours, base_text, &file.contents, file.mode),
             Policy::MergeJson | Policy::MergeLines => match ours {
-                None if base_text.is_some() => Step::new(path, Action::KeptDeleted, None, None, file.mode)
-                    .note("you deleted it; convex-scaffold will not bring it back"),
-                None => Step::new(path, Action::Create, None, Some(file.contents.clone()), file.mode),
+                None if base_text.is_some() => {
+                    let warning = if file.policy == Policy::MergeLines {
+                        "; .env.docker and .env.local are not git-ignored now"
+                    } else {
+                        ""
+                    };
+                    Step::new(path, Action::KeptDeleted, None, None, file.mode).note(format!(
+                        "you deleted it; convex-scaffold will not bring it back{warning}"
+                    ))
+                }
+                None => Step::new(
+                    path,
+                    Action::Create,
+                    None,
+                    Some(file.contents.clone()),
+                    file.mode,
+                ),
                 Some(ours) => {
                     let text = String::from_utf8(ours.clone()).map_err(|_| {
-                        usage(format!("{} is not UTF-8 text; fix it or move it away, then run again", dir.join(path).display()))
+                        usage(format!(
+                            "{} is not UTF-8 text; fix it or move it away, then run again",
+                            dir.join(path).display()
+                        ))
                     })?;
                     let merged = if file.policy == Policy::MergeJson {
                         let merged = package_json::merge(&text, new, node_major).map_err(|e| {
@@ -602,8 +729,14 @@ fn plan_steps(dir: &Path, base: &Base, old: &Answers, new: &Answers, initial_sto
                     if merged == text {
                         Step::new(path, Action::Unchanged, Some(ours), None, file.mode)
                     } else {
-                        Step::new(path, Action::Merge, Some(ours), Some(merged.into_bytes()), file.mode)
-                            .note("merged structurally; your keys and lines kept")
+                        Step::new(
+                            path,
+                            Action::Merge,
+                            Some(ours),
+                            Some(merged.into_bytes()),
+                            file.mode,
+                        )
+                        .note("merged structurally; your keys and lines kept")
                     }
                 }
             },
@@ -620,14 +753,22 @@ fn plan_steps(dir: &Path, base: &Base, old: &Answers, new: &Answers, initial_sto
         (ENV_LOCAL, env_local_keys.as_str(), "the new render"),
     ] {
         tree::check_no_escaping_symlink(dir, path)?;
-        let Some(ours) = read_opt(dir, path)? else { continue };
+        let Some(ours) = read_opt(dir, path)? else {
+            continue;
+        };
         let Ok(text) = std::str::from_utf8(&ours) else {
-            steps.push(Step::new(path, Action::KeptSecret, Some(ours), None, 0o600).note("not UTF-8 text; left as is"));
+            steps.push(
+                Step::new(path, Action::KeptSecret, Some(ours), None, 0o600)
+                    .note("not UTF-8 text; left as is"),
+            );
             continue;
         };
         let (merged, added, filled) = merge_env(text, keys_from, fill_empty, source);
         if added.is_empty() && filled.is_empty() {
-            steps.push(Step::new(path, Action::KeptSecret, Some(ours), None, 0o600).note("secrets are never regenerated"));
+            steps.push(
+                Step::new(path, Action::KeptSecret, Some(ours), None, 0o600)
+                    .note("secrets are never regenerated"),
+            );
             continue;
         }
         let mut notes = Vec::new();
@@ -638,19 +779,34 @@ fn plan_steps(dir: &Path, base: &Base, old: &Answers, new: &Answers, initial_sto
             notes.push(format!("filled empty {}", filled.join(", ")));
         }
         steps.push(
-            Step::new(path, Action::SecretKeys, Some(ours), Some(merged.into_bytes()), 0o600)
-                .note(format!("{}; existing values kept, values not shown", notes.join("; "))),
+            Step::new(
+                path,
+                Action::SecretKeys,
+                Some(ours),
+                Some(merged.into_bytes()),
+                0o600,
+            )
+            .note(format!(
+                "{}; existing values kept, values not shown",
+                notes.join("; ")
+            )),
         );
     }
 
     // Files this version no longer renders.
     for (path, base_text) in &base.files {
-        if theirs.files.contains_key(path) || [STATE_FILE, BASE_FILE, ENV_DOCKER, ENV_LOCAL].contains(&path.as_str()) {
+        if theirs.files.contains_key(path)
+            || [STATE_FILE, BASE_FILE, ENV_DOCKER, ENV_LOCAL].contains(&path.as_str())
+        {
             continue;
         }
-        let Some(ours) = read_opt(dir, path)? else { continue };
+        let Some(ours) = read_opt(dir, path)? else {
+            continue;
+        };
         if ours == base_text.as_bytes() {
-            steps.push(Step::new(path, Action::Remove, Some(ours), None, 0o644).note("no longer rendered"));
+            steps.push(
+                Step::new(path, Action::Remove, Some(ours), None, 0o644).note("no longer rendered"),
+            );
         } else {
             steps.push(
                 Step::new(path, Action::KeptUnmanaged, Some(ours), None, 0o644)
@@ -660,10 +816,18 @@ fn plan_steps(dir: &Path, base: &Base, old: &Answers, new: &Answers, initial_sto
     }
 
     for path in [STATE_FILE, BASE_FILE] {
-        let entry = state_tree.get(path).expect("with_state adds the state and the base");
+        let entry = state_tree
+            .get(path)
+            .expect("with_state adds the state and the base");
         let ours = read_opt(dir, path)?;
         if ours.as_deref() != Some(entry.contents.as_slice()) {
-            steps.push(Step::new(path, Action::Record, ours, Some(entry.contents.clone()), entry.mode));
+            steps.push(Step::new(
+                path,
+                Action::Record,
+                ours,
+                Some(entry.contents.clone()),
+                entry.mode,
+            ));
         }
     }
     steps.sort_by(|a, b| a.path.cmp(&b.path));
@@ -694,9 +858,17 @@ fn verb(action: &Action, planned: bool) -> &'static str {
 
 fn print_header(out: &mut String, plan: &Plan) {
     let (old, new) = (plan.old.pins(), plan.new.pins());
-    say!(out, "convex-scaffold {TOOL_VERSION} upgrade of {}", plan.new.name);
+    say!(
+        out,
+        "convex-scaffold {TOOL_VERSION} upgrade of {}",
+        plan.new.name
+    );
     for (what, from, to) in [
-        ("convex CLI", old.convex_version.to_string(), new.convex_version.to_string()),
+        (
+            "convex CLI",
+            old.convex_version.to_string(),
+            new.convex_version.to_string(),
+        ),
         ("backend", old.backend_image, new.backend_image),
         ("dashboard", old.dashboard_image, new.dashboard_image),
     ] {
@@ -718,7 +890,7 @@ fn print_header(out: &mut String, plan: &Plan) {
         say!(out, "  note: {note}");
     }
     if plan.old.name != plan.new.name {
-        say!(out, 
+        say!(out,
             "  warning: the name is the docker compose project, so the backend now uses the volume {}_data and starts \
              empty; the data stays in {}_data. INSTANCE_NAME in .env.docker is kept as it is",
             plan.new.name, plan.old.name
@@ -727,10 +899,25 @@ fn print_header(out: &mut String, plan: &Plan) {
     say!(out);
 }
 
+/// One line per file; `planned` words it as a plan (and, for `--check`,
+/// leaves out the files that stay as they are); `diffs` adds a unified diff
+/// of every change (never of a secret file or the merge base).
 fn print_steps(out: &mut String, steps: &[Step], planned: bool, diffs: bool) {
     for step in steps {
-        let note = if step.note.is_empty() { String::new() } else { format!(" ({})", step.note) };
-        say!(out, "{:<13} {}{note}", verb(&step.action, planned), step.path);
+        if planned && !diffs && !step.changes() && !step.is_finding() {
+            continue;
+        }
+        let note = if step.note.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", step.note)
+        };
+        say!(
+            out,
+            "{:<13} {}{note}",
+            verb(&step.action, planned),
+            step.path
+        );
         let show_diff = (diffs && step.changes()) || step.action == Action::KeptYours;
         if !show_diff || matches!(step.action, Action::SecretKeys) || step.path == BASE_FILE {
             continue;
@@ -743,16 +930,28 @@ fn print_steps(out: &mut String, steps: &[Step], planned: bool, diffs: bool) {
 
 fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool) {
     let changed: Vec<&Step> = plan.steps.iter().filter(|s| s.changes()).collect();
-    let conflicts: Vec<&str> =
-        plan.steps.iter().filter(|s| s.action == Action::Conflict).map(|s| s.path.as_str()).collect();
-    let yours: Vec<&str> =
-        plan.steps.iter().filter(|s| s.action == Action::KeptYours).map(|s| s.path.as_str()).collect();
+    let conflicts: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Conflict)
+        .map(|s| s.path.as_str())
+        .collect();
+    let yours: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::KeptYours)
+        .map(|s| s.path.as_str())
+        .collect();
     say!(out);
     if changed.is_empty() {
         say!(out, "Up to date: nothing changed.");
     }
     if reset_data && plan.storage_change.is_none() {
-        say!(out, "--reset-data: storage stays {}; there is nothing to reset.", plan.new.storage);
+        say!(
+            out,
+            "--reset-data: storage stays {}; there is nothing to reset.",
+            plan.new.storage
+        );
     }
     let mut next = Vec::new();
     if !conflicts.is_empty() {
@@ -763,7 +962,10 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
         ));
     }
     if !yours.is_empty() {
-        next.push(format!("compare {} with the rendered version shown above", yours.join(", ")));
+        next.push(format!(
+            "compare {} with the rendered version shown above",
+            yours.join(", ")
+        ));
     }
     let touched = |path: &str| changed.iter().any(|s| s.path == path);
     if touched("package.json") {
@@ -780,7 +982,10 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
              scripts/convex-deploy.sh",
             if to == Storage::S3 { "fill in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in .env.docker, then " } else { "" }
         ));
-    } else if changed.iter().any(|s| !s.path.starts_with("coder/") && s.action != Action::Record) {
+    } else if changed
+        .iter()
+        .any(|s| !s.path.starts_with("coder/") && s.action != Action::Record)
+    {
         next.push("scripts/convex-up.sh && scripts/convex-deploy.sh   # restart on the new files and redeploy".into());
     }
     if changed.iter().any(|s| s.path.starts_with("coder/")) {
@@ -808,8 +1013,14 @@ mod tests {
         let merged = merge3(base, "# mine\na\nimage: old\nz\n", "a\nimage: new\nz\n").unwrap();
         assert_eq!(merged, "# mine\na\nimage: new\nz\n");
         let conflicted = merge3(base, "a\nimage: mine\nz\n", "a\nimage: new\nz\n").unwrap_err();
-        assert!(conflicted.contains("<<<<<<< yours\nimage: mine\n"), "{conflicted}");
-        assert!(conflicted.contains(&format!(">>>>>>> convex-scaffold {TOOL_VERSION}")), "{conflicted}");
+        assert!(
+            conflicted.contains("<<<<<<< yours\nimage: mine\n"),
+            "{conflicted}"
+        );
+        assert!(
+            conflicted.contains(&format!(">>>>>>> convex-scaffold {TOOL_VERSION}")),
+            "{conflicted}"
+        );
     }
 
     #[test]
