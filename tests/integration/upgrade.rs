@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
 use convex_scaffold::state::Base;
+
+use crate::support::*;
 
 const NEW_BACKEND_SHA: &str = "00bd92723422f3bff968230c94ccdeb8c1719832";
 const OLD_BACKEND_SHA: &str = "c1a7ac393888d743e704de56cf569a154b4526d4";
@@ -14,22 +14,19 @@ const NEW_DASHBOARD_SHA: &str = "33cef775a8a6228cbacee4a09ac2c4073d62ed13";
 const RELEASE: &str = "2025-09-04";
 const SECRETS: &[&str] = &[".env.docker", ".env.local"];
 
-fn bin() -> Command {
-    let mut cmd = Command::cargo_bin("convex-scaffold").expect("binary built");
-    cmd.env_remove("CONVEX_SCAFFOLD_TEST_FAIL_WRITE");
-    cmd
-}
-
-/// `new <tmp>/app --yes [args]`; the project name is "app" everywhere, so
-/// two projects in two temp folders render the same.
-fn new_project(tmp: &tempfile::TempDir, args: &[&str]) -> PathBuf {
-    let dir = tmp.path().join("app");
-    bin().arg("new").arg(&dir).arg("--yes").args(args).assert().success();
-    dir
+/// `new <sandbox>/app --yes [args]`; the project is called "app" in every
+/// sandbox, so two sandboxes render the same.
+fn new_project(sb: &Sandbox, args: &[&str]) -> PathBuf {
+    sb.new_project("app", args)
 }
 
 fn upgrade(dir: &Path, args: &[&str]) -> std::process::Output {
-    bin().arg("upgrade").arg(dir).args(args).output().expect("runs")
+    bin()
+        .arg("upgrade")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("runs")
 }
 
 fn stdout(out: &std::process::Output) -> String {
@@ -40,27 +37,11 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.expect("walk");
-        if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
-            files.insert(rel, std::fs::read(entry.path()).expect("read"));
-        }
-    }
-    files
-}
-
 fn without_secrets(mut tree: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
     for secret in SECRETS {
         tree.remove(*secret);
     }
     tree
-}
-
-fn text(dir: &Path, rel: &str) -> String {
-    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
 fn write(dir: &Path, rel: &str, contents: &str) {
@@ -69,14 +50,14 @@ fn write(dir: &Path, rel: &str, contents: &str) {
     std::fs::write(path, contents).unwrap();
 }
 
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 fn assert_code(out: &std::process::Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(out), stderr(out));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
 }
 
 /// The line upgrade prints for `path`, e.g. "conflict      docker-compose.yml (...)".
@@ -89,7 +70,7 @@ fn status_of(out: &str, path: &str) -> Option<String> {
 
 #[test]
 fn untouched_project_equals_a_fresh_render_at_the_new_release() {
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (Sandbox::new(), Sandbox::new());
     let upgraded = new_project(&a, &[]);
     let out = upgrade(&upgraded, &["--release", RELEASE]);
     assert_code(&out, 0);
@@ -104,8 +85,14 @@ fn untouched_project_equals_a_fresh_render_at_the_new_release() {
             &format!("dashboard_image=ghcr.io/get-convex/convex-dashboard:{NEW_DASHBOARD_SHA}"),
         ],
     );
-    let (got, want) = (without_secrets(read_tree(&upgraded)), without_secrets(read_tree(&fresh)));
-    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+    let (got, want) = (
+        without_secrets(read_tree(&upgraded)),
+        without_secrets(read_tree(&fresh)),
+    );
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
     for (path, contents) in &want {
         assert!(
             got[path] == *contents,
@@ -114,40 +101,61 @@ fn untouched_project_equals_a_fresh_render_at_the_new_release() {
         );
     }
     assert!(text(&upgraded, "docker-compose.yml").contains(NEW_BACKEND_SHA));
-    assert_eq!(status_of(&stdout(&out), "docker-compose.yml").as_deref(), Some("updated"));
+    assert_eq!(
+        status_of(&stdout(&out), "docker-compose.yml").as_deref(),
+        Some("updated")
+    );
 }
 
 #[test]
 fn edit_elsewhere_in_a_file_is_kept_and_the_image_updated() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     let compose = text(&dir, "docker-compose.yml");
-    write(&dir, "docker-compose.yml", &format!("# my own note\n{compose}"));
+    write(
+        &dir,
+        "docker-compose.yml",
+        &format!("# my own note\n{compose}"),
+    );
     let out = upgrade(&dir, &["--release", RELEASE]);
     assert_code(&out, 0);
     let merged = text(&dir, "docker-compose.yml");
     assert!(merged.starts_with("# my own note\n"), "{merged}");
-    assert!(merged.contains(&format!("convex-backend:{NEW_BACKEND_SHA}")), "{merged}");
+    assert!(
+        merged.contains(&format!("convex-backend:{NEW_BACKEND_SHA}")),
+        "{merged}"
+    );
     assert!(!merged.contains(OLD_BACKEND_SHA), "{merged}");
     assert!(!merged.contains("<<<<<<<"), "{merged}");
-    assert_eq!(status_of(&stdout(&out), "docker-compose.yml").as_deref(), Some("merged"));
+    assert_eq!(
+        status_of(&stdout(&out), "docker-compose.yml").as_deref(),
+        Some("merged")
+    );
 }
 
 #[test]
 fn overlapping_edit_gets_markers_exit_1_and_does_not_reconflict() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     let mine = "ghcr.io/get-convex/convex-backend:1111111111111111111111111111111111111111";
-    let compose = text(&dir, "docker-compose.yml")
-        .replace(&format!("ghcr.io/get-convex/convex-backend:{OLD_BACKEND_SHA}"), mine);
+    let compose = text(&dir, "docker-compose.yml").replace(
+        &format!("ghcr.io/get-convex/convex-backend:{OLD_BACKEND_SHA}"),
+        mine,
+    );
     write(&dir, "docker-compose.yml", &compose);
 
     let out = upgrade(&dir, &["--release", RELEASE]);
     assert_code(&out, 1);
-    assert_eq!(status_of(&stdout(&out), "docker-compose.yml").as_deref(), Some("conflict"));
+    assert_eq!(
+        status_of(&stdout(&out), "docker-compose.yml").as_deref(),
+        Some("conflict")
+    );
     assert!(stdout(&out).contains("resolve the conflicts in docker-compose.yml"));
     let merged = text(&dir, "docker-compose.yml");
-    assert!(merged.contains(&format!("<<<<<<< yours\n    image: \"{mine}\"\n")), "{merged}");
+    assert!(
+        merged.contains(&format!("<<<<<<< yours\n    image: \"{mine}\"\n")),
+        "{merged}"
+    );
     assert!(merged.contains(NEW_BACKEND_SHA), "{merged}");
     assert!(merged.contains(">>>>>>> convex-scaffold "), "{merged}");
     // The other files moved on.
@@ -164,7 +172,7 @@ fn overlapping_edit_gets_markers_exit_1_and_does_not_reconflict() {
 
 #[test]
 fn deleted_files_stay_deleted_and_added_files_are_untouched() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     std::fs::remove_file(dir.join("coder/project/docker-compose.yml")).unwrap();
     std::fs::remove_file(dir.join("coder/README.md")).unwrap();
@@ -175,11 +183,20 @@ fn deleted_files_stay_deleted_and_added_files_are_untouched() {
     assert!(!dir.join("coder/project/docker-compose.yml").exists());
     assert!(!dir.join("coder/README.md").exists());
     let report = stdout(&out);
-    assert_eq!(status_of(&report, "coder/project/docker-compose.yml").as_deref(), Some("kept-deleted"));
-    assert_eq!(status_of(&report, "coder/README.md").as_deref(), Some("kept-deleted"));
+    assert_eq!(
+        status_of(&report, "coder/project/docker-compose.yml").as_deref(),
+        Some("kept-deleted")
+    );
+    assert_eq!(
+        status_of(&report, "coder/README.md").as_deref(),
+        Some("kept-deleted")
+    );
     assert_eq!(text(&dir, "convex/messages.ts"), "export const x = 1;\n");
     assert_eq!(text(&dir, "notes.md"), "# mine\n");
-    assert!(!report.contains("notes.md") && !report.contains("messages.ts"), "{report}");
+    assert!(
+        !report.contains("notes.md") && !report.contains("messages.ts"),
+        "{report}"
+    );
     // And a second run does not bring them back either.
     assert_code(&upgrade(&dir, &["--release", RELEASE]), 0);
     assert!(!dir.join("coder/README.md").exists());
@@ -187,12 +204,14 @@ fn deleted_files_stay_deleted_and_added_files_are_untouched() {
 
 #[test]
 fn files_no_longer_rendered_are_removed_only_when_unedited() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     // Pretend an earlier version rendered two more files.
     let mut base = Base::read(&dir).unwrap();
-    base.files.insert("scripts/old-helper.sh".into(), "echo old\n".into());
-    base.files.insert("scripts/old-edited.sh".into(), "echo old\n".into());
+    base.files
+        .insert("scripts/old-helper.sh".into(), "echo old\n".into());
+    base.files
+        .insert("scripts/old-edited.sh".into(), "echo old\n".into());
     write(&dir, ".convex-scaffold/base.toml", &base.to_toml());
     write(&dir, "scripts/old-helper.sh", "echo old\n");
     write(&dir, "scripts/old-edited.sh", "echo old\necho mine\n");
@@ -201,8 +220,14 @@ fn files_no_longer_rendered_are_removed_only_when_unedited() {
     assert!(!dir.join("scripts/old-helper.sh").exists());
     assert_eq!(text(&dir, "scripts/old-edited.sh"), "echo old\necho mine\n");
     let report = stdout(&out);
-    assert_eq!(status_of(&report, "scripts/old-helper.sh").as_deref(), Some("removed"));
-    assert_eq!(status_of(&report, "scripts/old-edited.sh").as_deref(), Some("kept"));
+    assert_eq!(
+        status_of(&report, "scripts/old-helper.sh").as_deref(),
+        Some("removed")
+    );
+    assert_eq!(
+        status_of(&report, "scripts/old-edited.sh").as_deref(),
+        Some("kept")
+    );
     // Neither is in the base any more.
     let base = Base::read(&dir).unwrap();
     assert!(!base.files.contains_key("scripts/old-helper.sh"));
@@ -211,19 +236,27 @@ fn files_no_longer_rendered_are_removed_only_when_unedited() {
 
 #[test]
 fn second_run_changes_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     // Right after `new`, a bare upgrade is a no-op too.
     let before = read_tree(&dir);
     assert_code(&upgrade(&dir, &[]), 0);
     assert_eq!(read_tree(&dir), before);
 
-    write(&dir, "docker-compose.yml", &format!("# note\n{}", text(&dir, "docker-compose.yml")));
+    write(
+        &dir,
+        "docker-compose.yml",
+        &format!("# note\n{}", text(&dir, "docker-compose.yml")),
+    );
     assert_code(&upgrade(&dir, &["--release", RELEASE]), 0);
     let after_first = read_tree(&dir);
     let out = upgrade(&dir, &["--release", RELEASE]);
     assert_code(&out, 0);
-    assert!(stdout(&out).contains("Up to date: nothing changed."), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Up to date: nothing changed."),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(read_tree(&dir), after_first);
     // Without a pin flag the newer pins are kept, not moved back to the defaults.
     let out = upgrade(&dir, &[]);
@@ -234,7 +267,7 @@ fn second_run_changes_nothing() {
 
 #[test]
 fn check_exits_1_before_and_0_after() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     let before = read_tree(&dir);
     let out = upgrade(&dir, &["--check", "--release", RELEASE]);
@@ -248,7 +281,7 @@ fn check_exits_1_before_and_0_after() {
 
 #[test]
 fn dry_run_writes_nothing_and_prints_the_diff() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     let before = read_tree(&dir);
     let out = upgrade(&dir, &["--dry-run", "--release", RELEASE]);
@@ -257,15 +290,19 @@ fn dry_run_writes_nothing_and_prints_the_diff() {
     let report = stdout(&out);
     assert!(report.contains("--- a/docker-compose.yml"), "{report}");
     assert!(
-        report.contains(&format!("+    image: \"ghcr.io/get-convex/convex-backend:{NEW_BACKEND_SHA}\"")),
+        report.contains(&format!(
+            "+    image: \"ghcr.io/get-convex/convex-backend:{NEW_BACKEND_SHA}\""
+        )),
         "{report}"
     );
-    assert!(report.contains(&format!("-    image: \"ghcr.io/get-convex/convex-backend:{OLD_BACKEND_SHA}\"")));
+    assert!(report.contains(&format!(
+        "-    image: \"ghcr.io/get-convex/convex-backend:{OLD_BACKEND_SHA}\""
+    )));
 }
 
 #[test]
 fn storage_change_is_refused_without_reset_data_and_done_with_it() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     let before = read_tree(&dir);
     let out = upgrade(&dir, &["--set", "storage=s3"]);
@@ -276,14 +313,22 @@ fn storage_change_is_refused_without_reset_data_and_done_with_it() {
     assert!(err.contains("--reset-data"), "{err}");
     assert_eq!(read_tree(&dir), before);
 
-    let secret_line = text(&dir, ".env.docker").lines().find(|l| l.starts_with("INSTANCE_SECRET=")).unwrap().to_owned();
+    let secret_line = text(&dir, ".env.docker")
+        .lines()
+        .find(|l| l.starts_with("INSTANCE_SECRET="))
+        .unwrap()
+        .to_owned();
     let out = upgrade(&dir, &["--set", "storage=s3", "--reset-data"]);
     assert_code(&out, 0);
     assert!(text(&dir, "scripts/convex-config.sh").contains("CONVEX_STORAGE=s3"));
     assert!(text(&dir, "docker-compose.yml").contains("S3_STORAGE_FILES_BUCKET"));
     let state = text(&dir, "convex-scaffold.toml");
     assert!(state.contains("initial_storage = \"s3\""), "{state}");
-    assert!(stdout(&out).contains("scripts/convex-reset.sh"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("scripts/convex-reset.sh"),
+        "{}",
+        stdout(&out)
+    );
     // .env.docker keeps its secret and gains the S3 keys it lacked.
     let env = text(&dir, ".env.docker");
     assert!(env.contains(&secret_line));
@@ -297,7 +342,7 @@ fn storage_change_is_refused_without_reset_data_and_done_with_it() {
 
 #[test]
 fn known_bad_pins_are_refused_unless_allowed() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     let before = read_tree(&dir);
     let out = upgrade(&dir, &["--convex-version", "1.26.1"]);
@@ -318,7 +363,7 @@ fn known_bad_pins_are_refused_unless_allowed() {
 
 #[test]
 fn secrets_are_carried_over_byte_for_byte() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     let env_docker = std::fs::read(dir.join(".env.docker")).unwrap();
     let env_local = std::fs::read(dir.join(".env.local")).unwrap();
@@ -330,41 +375,56 @@ fn secrets_are_carried_over_byte_for_byte() {
         assert_eq!(mode(&dir.join(secret)), 0o600, "{secret}");
     }
     let secret = String::from_utf8(env_docker).unwrap();
-    let value = secret.lines().find_map(|l| l.strip_prefix("INSTANCE_SECRET=")).unwrap();
+    let value = secret
+        .lines()
+        .find_map(|l| l.strip_prefix("INSTANCE_SECRET="))
+        .unwrap();
     assert_eq!(value.len(), 64);
     assert!(!stdout(&out).contains(value));
 }
 
 #[test]
 fn corrupt_state_or_base_stops_with_exit_2() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     write(&dir, "convex-scaffold.toml", "this is [not toml\n");
     let before = read_tree(&dir);
     let out = upgrade(&dir, &["--release", RELEASE]);
     assert_code(&out, 2);
-    assert!(stderr(&out).contains("convex-scaffold.toml is not a valid"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("convex-scaffold.toml is not a valid"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(read_tree(&dir), before);
 
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     write(&dir, ".convex-scaffold/base.toml", "[files\n");
     let before = read_tree(&dir);
     let out = upgrade(&dir, &["--release", RELEASE]);
     assert_code(&out, 2);
-    assert!(stderr(&out).contains("base.toml is corrupt"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("base.toml is corrupt"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(read_tree(&dir), before);
 }
 
 #[test]
 fn package_json_keeps_user_keys_and_gets_the_new_pin() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     let mut pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
     pkg["dependencies"]["zod"] = "3.25.0".into();
     pkg["scripts"]["lint"] = "eslint .".into();
     pkg["description"] = "mine".into();
-    write(&dir, "package.json", &serde_json::to_string_pretty(&pkg).unwrap());
+    write(
+        &dir,
+        "package.json",
+        &serde_json::to_string_pretty(&pkg).unwrap(),
+    );
     let out = upgrade(&dir, &["--release", RELEASE]);
     assert_code(&out, 0);
     let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
@@ -374,5 +434,9 @@ fn package_json_keeps_user_keys_and_gets_the_new_pin() {
     assert_eq!(pkg["dependencies"]["convex"], "1.26.2");
     assert_eq!(pkg["pnpm"]["overrides"]["convex"], "1.26.2");
     let keys: Vec<&String> = pkg.as_object().unwrap().keys().collect();
-    assert_eq!(keys.last().map(|k| k.as_str()), Some("description"), "key order changed: {keys:?}");
+    assert_eq!(
+        keys.last().map(|k| k.as_str()),
+        Some("description"),
+        "key order changed: {keys:?}"
+    );
 }
