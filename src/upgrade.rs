@@ -903,7 +903,11 @@ fn print_header(out: &mut String, plan: &Plan) {
 /// leaves out the files that stay as they are); `diffs` adds a unified diff
 /// of every change (never of a secret file or the merge base).
 fn print_steps(out: &mut String, steps: &[Step], planned: bool, diffs: bool) {
+    let unchanged = steps.iter().filter(|s| s.action == Action::Unchanged).count();
     for step in steps {
+        if step.action == Action::Unchanged {
+            continue;
+        }
         if planned && !diffs && !step.changes() && !step.is_finding() {
             continue;
         }
@@ -925,6 +929,9 @@ fn print_steps(out: &mut String, steps: &[Step], planned: bool, diffs: bool) {
         let old = String::from_utf8_lossy(step.old.as_deref().unwrap_or_default());
         let new = String::from_utf8_lossy(step.new.as_deref().unwrap_or_default());
         out.push_str(&tree::unified_diff(&step.path, &old, &new));
+    }
+    if unchanged > 0 {
+        say!(out, "({unchanged} other files unchanged)");
     }
 }
 
