@@ -3,6 +3,7 @@
 
 mod support;
 
+mod coder_template;
 mod escaping;
 mod new;
 mod outputs;
