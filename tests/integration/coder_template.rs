@@ -2146,3 +2146,32 @@ fn every_check_catches_its_mutation() {
             && !tf_constraint("~> 4.0").matches(&v("5.0.0"))
     );
 }
+
+/// Known gap in `answers::validate` (not in the template): it accepts
+/// agent_name / wildcard_domain pairs whose shortest app host label (with
+/// 1-character workspace and user names) is already over 63 characters, so
+/// the precondition refuses every workspace. Un-ignore once `validate`
+/// refuses (or warns about) such pairs.
+#[test]
+#[ignore = "answers::validate accepts agent/wildcard pairs that no workspace name fits"]
+fn accepted_answers_leave_room_for_workspace_and_user_names() {
+    let long_suffix = format!("*-{}.example.com", "b".repeat(38));
+    let long_agent = "a".repeat(32);
+    for (agent, wildcard) in [
+        ("main", long_suffix.as_str()),
+        (long_agent.as_str(), "*-apps-x1.example.com"),
+    ] {
+        let a = answers_with(&[("agent_name", agent), ("wildcard_domain", wildcard)]);
+        let files = render(&a);
+        let got = eval_locals(
+            &Tf::parse(&files),
+            &World::new("a", "b"),
+            &["too_long_app_host_labels"],
+        );
+        assert_eq!(
+            as_str_list(&got["too_long_app_host_labels"]),
+            Vec::<String>::new(),
+            "agent_name={agent} wildcard_domain={wildcard} leaves no room for any workspace"
+        );
+    }
+}
