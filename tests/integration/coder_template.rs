@@ -721,6 +721,8 @@ fn tf_constraint(text: &str) -> semver::VersionReq {
                         _ => panic!("odd constraint {text}"),
                     }
                 }
+                // A bare version is exact in Terraform (a caret in semver).
+                None if p.starts_with(|c: char| c.is_ascii_digit()) => format!("={p}"),
                 None => p.to_owned(),
             }
         })
@@ -2145,6 +2147,8 @@ fn every_check_catches_its_mutation() {
         tf_constraint("~> 4.0").matches(&v("4.9.0"))
             && !tf_constraint("~> 4.0").matches(&v("5.0.0"))
     );
+    assert!(!tf_constraint("~> 4.5.0").matches(&v("4.6.0")));
+    assert!(!tf_constraint("2.15.0").matches(&v("2.17.0")));
 }
 
 /// Known gap in `answers::validate` (not in the template): it accepts
