@@ -3,6 +3,7 @@
 
 mod support;
 
+mod coder_template;
 mod diagnose;
 mod escaping;
 mod new;
