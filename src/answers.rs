@@ -432,6 +432,23 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
     let s3_region = check!("s3_region", validate_region);
     let s3_bucket_prefix = check!("s3_bucket_prefix", validate_bucket_prefix);
     let s3_force_path_style = check!("s3_force_path_style", validate_bool);
+    if let (Some(agent), Some(wildcard)) = (&agent_name, &wildcard_domain) {
+        if let Some(room) = app_label_room(agent, wildcard) {
+            if room < MIN_LABEL_ROOM {
+                errors.push(Invalid {
+                    key: "wildcard_domain",
+                    value: wildcard.clone(),
+                    rule: format!(
+                        "with agent_name {agent:?} the Coder app host label <app>--{agent}--<workspace>--<owner>{} \
+                         leaves {room} of DNS's 63 characters for the workspace and owner names, so no workspace \
+                         could start; shorten the '*' suffix or the agent name",
+                        wildcard_label_suffix(wildcard)
+                    ),
+                    example: "*.coder.example.com".into(),
+                });
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -667,6 +684,48 @@ fn is_dns_label(label: &str) -> bool {
 
 fn is_hostname(host: &str) -> bool {
     !host.is_empty() && host.len() <= 253 && host.split('.').all(is_dns_label)
+}
+
+/// The longest app slug of the template (`convex-dashboard`).
+const LONGEST_APP_SLUG: usize = "convex-dashboard".len();
+/// Workspace and owner names need at least one character each.
+const MIN_LABEL_ROOM: usize = 2;
+
+/// What the wildcard adds to the first DNS label (`-apps` of `*-apps.x.com`).
+fn wildcard_label_suffix(wildcard: &str) -> &str {
+    wildcard
+        .strip_prefix('*')
+        .unwrap_or("")
+        .split('.')
+        .next()
+        .unwrap_or("")
+}
+
+/// Characters left for the workspace and owner names in the longest app host
+/// label `<slug>--<agent>--<workspace>--<owner><suffix>` (63 at most), or
+/// `None` without a wildcard domain.
+pub fn app_label_room(agent: &str, wildcard: &str) -> Option<usize> {
+    if wildcard.is_empty() {
+        return None;
+    }
+    let used = LONGEST_APP_SLUG + 2 + agent.len() + 2 + 2 + wildcard_label_suffix(wildcard).len();
+    Some(63usize.saturating_sub(used))
+}
+
+/// Advice about valid answers (printed, never fatal).
+pub fn warnings(answers: &Answers) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(room) = app_label_room(&answers.agent_name, &answers.wildcard_domain) {
+        if room < 24 {
+            warnings.push(format!(
+                "agent_name {:?} with wildcard_domain {:?} leaves only {room} characters for workspace plus owner \
+                 names in Coder app host names (DNS allows 63 per label); workspaces with longer names will be refused \
+                 by the template's precondition",
+                answers.agent_name, answers.wildcard_domain
+            ));
+        }
+    }
+    warnings
 }
 
 /// Coder's wildcard app domain: `*.apps.example.com` or `*-suffix.example.com`

@@ -250,6 +250,9 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let raw = prompt::complete(given, &name, args.answers.yes)?;
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
+    for warning in answers::warnings(&answers) {
+        eprintln!("warning: {warning}");
+    }
     if dir.join(STATE_FILE).exists() && !args.force && !args.dry_run {
         return Err(usage(format!(
             "{} already holds a convex-scaffold project; nothing was written. Use `convex-scaffold upgrade {}` \

@@ -903,7 +903,10 @@ fn print_header(out: &mut String, plan: &Plan) {
 /// leaves out the files that stay as they are); `diffs` adds a unified diff
 /// of every change (never of a secret file or the merge base).
 fn print_steps(out: &mut String, steps: &[Step], planned: bool, diffs: bool) {
-    let unchanged = steps.iter().filter(|s| s.action == Action::Unchanged).count();
+    let unchanged = steps
+        .iter()
+        .filter(|s| s.action == Action::Unchanged)
+        .count();
     for step in steps {
         if step.action == Action::Unchanged {
             continue;

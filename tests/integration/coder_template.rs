@@ -1790,7 +1790,7 @@ fn hostile_values_read_back_exactly() {
             ("workspace_image", format!("x{digest}")),
             (
                 "wildcard_domain",
-                format!("*-{}.example.com", "a".repeat(38)),
+                format!("*-{}.example.com", "a".repeat(34)),
             ),
         ],
     ];
@@ -2151,13 +2151,11 @@ fn every_check_catches_its_mutation() {
     assert!(!tf_constraint("2.15.0").matches(&v("2.17.0")));
 }
 
-/// Known gap in `answers::validate` (not in the template): it accepts
-/// agent_name / wildcard_domain pairs whose shortest app host label (with
-/// 1-character workspace and user names) is already over 63 characters, so
-/// the precondition refuses every workspace. Un-ignore once `validate`
-/// refuses (or warns about) such pairs.
+/// `answers::validate` refuses agent_name / wildcard_domain pairs whose
+/// shortest app host label (1-character workspace and owner names) is
+/// already over 63 characters: the precondition would refuse every
+/// workspace. Pairs it accepts leave room, as the template computes it.
 #[test]
-#[ignore = "answers::validate accepts agent/wildcard pairs that no workspace name fits"]
 fn accepted_answers_leave_room_for_workspace_and_user_names() {
     let long_suffix = format!("*-{}.example.com", "b".repeat(38));
     let long_agent = "a".repeat(32);
@@ -2165,7 +2163,29 @@ fn accepted_answers_leave_room_for_workspace_and_user_names() {
         ("main", long_suffix.as_str()),
         (long_agent.as_str(), "*-apps-x1.example.com"),
     ] {
-        let a = answers_with(&[("agent_name", agent), ("wildcard_domain", wildcard)]);
+        let mut raw = convex_scaffold::answers::with_defaults(
+            &convex_scaffold::answers::RawAnswers::default(),
+            "demo",
+        );
+        raw.values.insert("agent_name".into(), agent.into());
+        raw.values.insert("wildcard_domain".into(), wildcard.into());
+        let errors = convex_scaffold::answers::validate(&raw).expect_err("refused");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.key == "wildcard_domain" && e.rule.contains("63")),
+            "{errors:?}"
+        );
+    }
+    // The longest accepted pairs still leave room for "a" and "b".
+    for (agent, wildcard) in [
+        ("main", format!("*-{}.example.com", "b".repeat(34))),
+        (long_agent.as_str(), "*.example.com".to_owned()),
+    ] {
+        let a = answers_with(&[
+            ("agent_name", agent),
+            ("wildcard_domain", wildcard.as_str()),
+        ]);
         let files = render(&a);
         let got = eval_locals(
             &Tf::parse(&files),
