@@ -948,3 +948,17 @@ fn command_json_is_machine_readable_and_missing_files_are_usage_errors() {
         .code(2)
         .stderr(predicates::str::contains("missing.log"));
 }
+
+#[test]
+fn readme_lists_every_catalogue_entry() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    for issue in catalogue() {
+        assert!(
+            readme.contains(&format!("| `{}` |", issue.id)),
+            "README lacks {}",
+            issue.id
+        );
+    }
+}

@@ -511,3 +511,17 @@ fn new_on_an_existing_project_points_at_upgrade() {
     assert!(!dir.join("convex-scaffold.toml.orig").exists());
     assert!(dir.join(".devcontainer/devcontainer.json.orig").exists());
 }
+
+#[test]
+fn pins_prints_defaults_releases_and_known_bad_versions() {
+    bin()
+        .arg("pins")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("convex_version  = 1.24.8"))
+        .stdout(predicate::str::contains("2025-09-04"))
+        .stdout(predicate::str::contains(
+            "00bd92723422f3bff968230c94ccdeb8c1719832",
+        ))
+        .stdout(predicate::str::contains("1.26.0, 1.26.1"));
+}
