@@ -32,6 +32,22 @@ provider "docker" {
   host = var.docker_host != "" ? var.docker_host : null
 }
 
+# Coder's labels, as in its docker template.
+locals {
+  volume_labels = {
+    "coder.owner"                      = data.coder_workspace_owner.me.name
+    "coder.owner_id"                   = data.coder_workspace_owner.me.id
+    "coder.workspace_id"               = data.coder_workspace.me.id
+    "coder.workspace_name_at_creation" = data.coder_workspace.me.name
+  }
+  container_labels = {
+    "coder.owner"          = data.coder_workspace_owner.me.name
+    "coder.owner_id"       = data.coder_workspace_owner.me.id
+    "coder.workspace_id"   = data.coder_workspace.me.id
+    "coder.workspace_name" = data.coder_workspace.me.name
+  }
+}
+
 resource "docker_volume" "home" {
   name = "coder-${data.coder_workspace.me.id}-home"
 
@@ -40,21 +56,12 @@ resource "docker_volume" "home" {
     ignore_changes = all
   }
 
-  labels {
-    label = "coder.owner"
-    value = data.coder_workspace_owner.me.name
-  }
-  labels {
-    label = "coder.owner_id"
-    value = data.coder_workspace_owner.me.id
-  }
-  labels {
-    label = "coder.workspace_id"
-    value = data.coder_workspace.me.id
-  }
-  labels {
-    label = "coder.workspace_name_at_creation"
-    value = data.coder_workspace.me.name
+  dynamic "labels" {
+    for_each = local.volume_labels
+    content {
+      label = labels.key
+      value = labels.value
+    }
   }
 }
 
@@ -67,21 +74,12 @@ resource "docker_volume" "docker" {
     ignore_changes = all
   }
 
-  labels {
-    label = "coder.owner"
-    value = data.coder_workspace_owner.me.name
-  }
-  labels {
-    label = "coder.owner_id"
-    value = data.coder_workspace_owner.me.id
-  }
-  labels {
-    label = "coder.workspace_id"
-    value = data.coder_workspace.me.id
-  }
-  labels {
-    label = "coder.workspace_name_at_creation"
-    value = data.coder_workspace.me.name
+  dynamic "labels" {
+    for_each = local.volume_labels
+    content {
+      label = labels.key
+      value = labels.value
+    }
   }
 }
 
@@ -121,21 +119,12 @@ resource "docker_container" "workspace" {
     read_only      = false
   }
 
-  labels {
-    label = "coder.owner"
-    value = data.coder_workspace_owner.me.name
-  }
-  labels {
-    label = "coder.owner_id"
-    value = data.coder_workspace_owner.me.id
-  }
-  labels {
-    label = "coder.workspace_id"
-    value = data.coder_workspace.me.id
-  }
-  labels {
-    label = "coder.workspace_name"
-    value = data.coder_workspace.me.name
+  dynamic "labels" {
+    for_each = local.container_labels
+    content {
+      label = labels.key
+      value = labels.value
+    }
   }
 
   lifecycle {
