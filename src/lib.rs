@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod cli;
+pub mod doctor;
 pub mod error;
 pub mod escape;
 pub mod generate;
@@ -32,7 +33,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             print!("{}", pins::describe());
             Ok(Outcome::Success)
         }
-        Command::Upgrade(_) | Command::Doctor(_) | Command::Diagnose(_) => Err(error::usage(
+        Command::Doctor(args) => doctor::run(&args),
+        Command::Upgrade(_) | Command::Diagnose(_) => Err(error::usage(
             "this command is not available in this build yet",
         )),
     }
