@@ -3,6 +3,7 @@
 
 mod support;
 
+mod doctor;
 mod escaping;
 mod new;
 mod outputs;
