@@ -77,7 +77,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             out.push(Check::fail(
                 "cli-pin",
                 "no package.json, so the convex CLI is not pinned",
-                format!("create it with `convex-scaffold new --force .`, or add \"dependencies\": {{\"convex\": \"{default}\"}}"),
+                format!("create it with `convex-scaffold new --force <DIR>`, or add \"dependencies\": {{\"convex\": \"{default}\"}}"),
             ));
             return;
         }

@@ -70,7 +70,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             out.push(Check::fail(
                 "env-docker",
                 format!("no {ENV_DOCKER} and no .env.docker.example"),
-                "re-render them with `convex-scaffold upgrade`",
+                format!("re-render them with {}", p.rerender()),
             ));
             return;
         }

@@ -113,7 +113,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             out.push(Check::fail(
                 "images-pinned",
                 format!("no {COMPOSE_FILE}"),
-                "re-render it with `convex-scaffold upgrade`",
+                format!("re-render it with {}", p.rerender()),
             ));
             return;
         }
@@ -147,7 +147,8 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             if *kind == "backend" {
                 problems.push(format!("no {kind} service"));
                 fixes.push(format!(
-                    "restore the {kind} service (`convex-scaffold upgrade` re-renders {COMPOSE_FILE})"
+                    "restore the {kind} service ({} re-renders {COMPOSE_FILE})",
+                    p.rerender()
                 ));
             }
             shas.push(None);

@@ -293,6 +293,15 @@ impl Project {
         })
     }
 
+    /// The command that renders the project's files again.
+    pub fn rerender(&self) -> &'static str {
+        if self.state.is_some() {
+            "`convex-scaffold upgrade`"
+        } else {
+            "`convex-scaffold new --force <DIR>`"
+        }
+    }
+
     /// The package manager: the recorded answer, else the lockfile present,
     /// else npm.
     pub fn package_manager(&self) -> &'static str {
@@ -469,6 +478,57 @@ mod tests {
             serde_json::json!({"id": "state", "status": "pass", "message": "ok", "fix": ""})
         );
         assert_eq!(value["checks"][1]["issue"], "cli-1-26-reading-length");
+    }
+
+    #[test]
+    fn the_environment_wins_only_where_compose_passes_the_variable() {
+        let env: BTreeMap<String, String> = [
+            ("AWS_REGION", "eu-west-1"),
+            ("CONVEX_CLOUD_ORIGIN", "https://api.example.com"),
+            ("CONVEX_SELF_HOSTED_URL", ""),
+            ("VITE_CONVEX_URL", "https://api.example.com"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let p = Project {
+            dir: ".".into(),
+            state: None,
+            env_docker: Loaded::Ok(dotenv::parse(
+                "AWS_REGION=us-east-1\nCONVEX_CLOUD_ORIGIN=http://127.0.0.1:3210\n",
+            )),
+            env_local: Loaded::Ok(dotenv::parse(
+                "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\nVITE_CONVEX_URL=x\n",
+            )),
+            env_file: Loaded::Missing,
+            compose: Loaded::Ok(images::Compose {
+                backend: None,
+                dashboard: None,
+                backend_env: vec!["CONVEX_CLOUD_ORIGIN".into()],
+            }),
+            env,
+        };
+        let var = |value: &str, source| Var {
+            value: value.into(),
+            source,
+        };
+        assert_eq!(
+            p.docker_var("AWS_REGION"),
+            Some(var("us-east-1", Source::File(ENV_DOCKER)))
+        );
+        assert_eq!(
+            p.docker_var("CONVEX_CLOUD_ORIGIN"),
+            Some(var("https://api.example.com", Source::Environment))
+        );
+        assert_eq!(
+            p.local_var("CONVEX_SELF_HOSTED_URL"),
+            Some(var("http://127.0.0.1:3210", Source::File(ENV_LOCAL)))
+        );
+        assert_eq!(
+            p.local_var("VITE_CONVEX_URL"),
+            Some(var("https://api.example.com", Source::Environment))
+        );
+        assert_eq!(p.docker_var("S3_ENDPOINT_URL"), None);
     }
 
     #[test]

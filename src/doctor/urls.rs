@@ -31,16 +31,28 @@ impl Url {
     }
 }
 
+/// The URL with any `user:password@` replaced by `***@`, for messages.
+pub fn redact(text: &str) -> String {
+    if let Some((scheme, rest)) = text.split_once("://") {
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..end].rfind('@') {
+            return format!("{scheme}://***@{}", &rest[at + 1..]);
+        }
+    }
+    text.to_owned()
+}
+
 pub fn parse(text: &str) -> Result<Url, String> {
+    let shown = redact(text.trim());
     let text = text.trim();
     let (scheme, rest) = text
         .split_once("://")
-        .ok_or_else(|| format!("{text:?} has no http:// or https://"))?;
+        .ok_or_else(|| format!("{shown:?} has no http:// or https://"))?;
     let scheme = scheme.to_ascii_lowercase();
     let default_port = match scheme.as_str() {
         "http" => 80,
         "https" => 443,
-        _ => return Err(format!("{text:?} is not an http:// or https:// URL")),
+        _ => return Err(format!("{shown:?} is not an http:// or https:// URL")),
     };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..end];
@@ -48,7 +60,7 @@ pub fn parse(text: &str) -> Result<Url, String> {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6
             .split_once(']')
-            .ok_or_else(|| format!("{text:?} has an unclosed [IPv6] host"))?;
+            .ok_or_else(|| format!("{shown:?} has an unclosed [IPv6] host"))?;
         (host, after.strip_prefix(':'))
     } else {
         match authority.rsplit_once(':') {
@@ -57,12 +69,12 @@ pub fn parse(text: &str) -> Result<Url, String> {
         }
     };
     if host.is_empty() {
-        return Err(format!("{text:?} has no host"));
+        return Err(format!("{shown:?} has no host"));
     }
     let port = match port {
         Some(p) => p
             .parse()
-            .map_err(|_| format!("{text:?} has a bad port {p:?}"))?,
+            .map_err(|_| format!("{shown:?} has a bad port {p:?}"))?,
         None => default_port,
     };
     Ok(Url {
@@ -116,7 +128,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             "url-cloud-origin",
             format!(
                 "CONVEX_CLOUD_ORIGIN is {} ({})",
-                origin.value,
+                redact(&origin.value),
                 origin.source.describe()
             ),
         )
@@ -126,7 +138,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             "url-cloud-origin",
             format!(
                 "CONVEX_CLOUD_ORIGIN {} ({}) {}",
-                origin.value,
+                redact(&origin.value),
                 origin.source.describe(),
                 problems.join(" and ")
             ),
@@ -168,7 +180,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
                 problems.push(format!(
                     "points at {} but CONVEX_CLOUD_ORIGIN is {}",
                     url.origin(),
-                    origin.value
+                    redact(&origin.value)
                 ));
             }
         }
@@ -177,7 +189,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
                 id,
                 format!(
                     "{key} is {} ({}), the backend's CONVEX_CLOUD_ORIGIN",
-                    var.value,
+                    redact(&var.value),
                     var.source.describe()
                 ),
             )
@@ -186,7 +198,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
                 id,
                 format!(
                     "{key} {} ({}) {}",
-                    var.value,
+                    redact(&var.value),
                     var.source.describe(),
                     problems.join("; ")
                 ),
@@ -251,6 +263,12 @@ mod tests {
         assert_eq!(parse("http://[::1]:3210").unwrap().host, "::1");
         assert_eq!(parse("http://u:p@h:1").unwrap().host, "h");
         assert!(parse("127.0.0.1:3210").is_err());
+        assert!(!parse("ftp://user:s3cret@h").unwrap_err().contains("s3cret"));
+        assert_eq!(
+            redact("https://u:p@h.example/x@y"),
+            "https://***@h.example/x@y"
+        );
+        assert_eq!(redact("http://h:1"), "http://h:1");
         assert!(parse("ftp://h").is_err());
         assert!(parse("http://:80").is_err());
         assert!(parse("http://h:x").is_err());
