@@ -144,7 +144,7 @@ pub fn endpoint_check(
                 format!("S3_ENDPOINT_URL points at {ip}: inside the backend container that is the container itself"),
                 loopback_fix,
             )
-            .issue("s3-dns")
+            .issue("s3-dns-dispatch-failure")
         } else {
             Check::pass(
                 "s3-dns",
@@ -160,7 +160,7 @@ pub fn endpoint_check(
                 format!("the S3 endpoint host {host} does not resolve here ({e}); the backend fails with \"dns error: failed to lookup address information\""),
                 "correct the host in S3_ENDPOINT_URL, or use an endpoint resolvable from this machine and its containers (or storage=local)",
             )
-            .issue("s3-dns")
+            .issue("s3-dns-dispatch-failure")
         }
         Lookup::TimedOut => {
             return Check::fail(
@@ -168,7 +168,7 @@ pub fn endpoint_check(
                 format!("the S3 endpoint host {host} did not resolve in time"),
                 "check this machine's DNS (/etc/resolv.conf), or use an endpoint resolvable from this machine and its containers",
             )
-            .issue("s3-dns")
+            .issue("s3-dns-dispatch-failure")
         }
     };
     let shown: Vec<String> = addrs.iter().take(3).map(ToString::to_string).collect();
@@ -181,7 +181,7 @@ pub fn endpoint_check(
             ),
             loopback_fix,
         )
-        .issue("s3-dns");
+        .issue("s3-dns-dispatch-failure");
     }
     let risks = container_risks(host, system);
     if risks.is_empty() {
@@ -205,7 +205,7 @@ pub fn endpoint_check(
                 addrs[0]
             ),
         )
-        .issue("s3-dns")
+        .issue("s3-dns-dispatch-failure")
     }
 }
 
@@ -289,7 +289,7 @@ mod tests {
             "{}",
             c.fix
         );
-        assert_eq!(c.issue.as_deref(), Some("s3-dns"));
+        assert_eq!(c.issue.as_deref(), Some("s3-dns-dispatch-failure"));
     }
 
     #[test]
@@ -343,7 +343,7 @@ mod tests {
             Lookup::Failed("Name or service not known".into())
         });
         assert_eq!(c.status, Status::Fail, "{c:?}");
-        assert_eq!(c.issue.as_deref(), Some("s3-dns"));
+        assert_eq!(c.issue.as_deref(), Some("s3-dns-dispatch-failure"));
         let c = endpoint_check("https://slow.example", &f.files, &|_, _| Lookup::TimedOut);
         assert_eq!(c.status, Status::Fail, "{c:?}");
         let c = endpoint_check(

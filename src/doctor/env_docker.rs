@@ -140,13 +140,20 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             format!("{} are literal true/false or unset", S3_BOOLEANS.join(", ")),
         )
     } else {
-        Check::fail(
+        let check = Check::fail(
             "s3-booleans",
             format!(
                 "{}: the backend parses these with Rust's bool::from_str and reads anything but the literal `true` as false",
                 bad.join(", ")
             ),
             "write the lower-case literal true or false, e.g. AWS_S3_FORCE_PATH_STYLE=true",
-        )
+        );
+        // Path style read as false: virtual-host addressing, whose bucket
+        // host names do not resolve for MinIO-style endpoints.
+        if bad.iter().any(|b| b.starts_with("AWS_S3_FORCE_PATH_STYLE=")) {
+            check.issue("s3-dns-dispatch-failure")
+        } else {
+            check
+        }
     });
 }

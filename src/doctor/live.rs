@@ -102,7 +102,7 @@ pub fn check(p: &Project, timeout: Duration, out: &mut Vec<Check>) {
                     format!("the backend is not running: nothing answers {api}/version ({e})"),
                     "start it with scripts/convex-up.sh",
                 )
-                .issue("fetch-failed-not-listening"),
+                .issue("backend-unreachable"),
             );
             false
         }

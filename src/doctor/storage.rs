@@ -98,7 +98,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             ),
             reset_fix(configured, initial),
         )
-        .issue("storage-type-lock")
+        .issue("storage-type-mismatch")
     } else if let Some(b) = backend.filter(|b| *b != initial) {
         Check::fail(
             "storage-initial",
@@ -110,7 +110,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
                 reset_fix(b, initial)
             ),
         )
-        .issue("storage-type-lock")
+        .issue("storage-type-mismatch")
     } else {
         Check::pass(
             "storage-initial",

@@ -134,7 +134,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
         )
     } else {
         let fixed = origin_url.as_ref().map(Url::origin);
-        Check::fail(
+        let check = Check::fail(
             "url-cloud-origin",
             format!(
                 "CONVEX_CLOUD_ORIGIN {} ({}) {}",
@@ -142,13 +142,19 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
                 origin.source.describe(),
                 problems.join(" and ")
             ),
-            match fixed {
-                Some(f) => where_to_set(&origin, "CONVEX_CLOUD_ORIGIN", &f),
+            match &fixed {
+                Some(f) => where_to_set(&origin, "CONVEX_CLOUD_ORIGIN", f),
                 None => format!(
                     "set CONVEX_CLOUD_ORIGIN in {ENV_DOCKER} to the URL of port 3210, e.g. http://127.0.0.1:3210"
                 ),
             },
-        )
+        );
+        // Without a scheme the backend refuses to start.
+        if fixed.is_none() {
+            check.issue("backend-origin-invalid")
+        } else {
+            check
+        }
     });
 
     let frontend_var = match &p.state {
@@ -235,7 +241,7 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             ),
             fixes.join("; "),
         )
-        .issue("convex-deployment-set")
+        .issue("convex-deployment-conflict")
     });
 }
 

@@ -405,6 +405,7 @@ fn a_non_literal_s3_boolean_fails() {
         .as_str()
         .unwrap()
         .contains("AWS_S3_FORCE_PATH_STYLE=1"));
+    assert_eq!(check["issue"], "s3-dns-dispatch-failure");
 }
 
 #[test]
@@ -422,7 +423,7 @@ fn storage_differing_from_the_initial_storage_fails_with_the_reset_procedure() {
         "storage-initial",
         "convex-scaffold upgrade --set storage=local --reset-data`, then `scripts/convex-reset.sh`",
     );
-    assert_eq!(check["issue"], "storage-type-lock");
+    assert_eq!(check["issue"], "storage-type-mismatch");
 }
 
 #[test]
@@ -509,7 +510,7 @@ fn convex_deployment_beside_the_self_hosted_pair_fails() {
         "convex-deployment",
         "delete the CONVEX_DEPLOYMENT line from .env.local",
     );
-    assert_eq!(check["issue"], "convex-deployment-set");
+    assert_eq!(check["issue"], "convex-deployment-conflict");
 }
 
 #[cfg(unix)]
