@@ -8,6 +8,7 @@
 pub mod answers;
 pub mod cli;
 pub mod diagnose;
+pub mod doctor;
 pub mod error;
 pub mod escape;
 pub mod generate;
@@ -36,9 +37,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Diagnose(args) => run_diagnose(&args),
         Command::Upgrade(args) => upgrade::run(&args),
-        Command::Doctor(_) => Err(error::usage(
-            "this command is not available in this build yet",
-        )),
+        Command::Doctor(args) => doctor::run(&args),
     }
 }
 

@@ -5,6 +5,7 @@ mod support;
 
 mod coder_template;
 mod diagnose;
+mod doctor;
 mod escaping;
 mod new;
 mod outputs;

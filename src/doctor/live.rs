@@ -1,0 +1,220 @@
+//! Live checks (skipped with `--offline`): the backend answers
+//! `GET /version` on its local port and accepts the admin key of
+//! `.env.local`. A tiny HTTP/1.1 GET over `TcpStream` with short timeouts,
+//! so a missing backend is reported at once instead of hanging.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use super::{Check, Project, Source, ENV_DOCKER, ENV_LOCAL};
+
+/// Sends `GET path` and returns the status code. `timeout` bounds the
+/// connect and the whole exchange.
+pub fn get_status(
+    addr: SocketAddr,
+    path: &str,
+    authorization: Option<&str>,
+    timeout: Duration,
+) -> io::Result<u16> {
+    let deadline = Instant::now() + timeout;
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    let remaining = |now: Instant| {
+        deadline
+            .checked_duration_since(now)
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "no answer in time"))
+    };
+    stream.set_write_timeout(Some(remaining(Instant::now())?))?;
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: convex-scaffold-doctor\r\nAccept: */*\r\nConnection: close\r\n");
+    if let Some(auth) = authorization {
+        request.push_str(&format!("Authorization: {auth}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes())?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 512];
+    while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 4096 {
+        stream.set_read_timeout(Some(remaining(Instant::now())?))?;
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&head);
+    let line = line.lines().next().unwrap_or("");
+    let mut parts = line.split_whitespace();
+    match (parts.next(), parts.next().and_then(|c| c.parse().ok())) {
+        (Some(v), Some(code)) if v.starts_with("HTTP/") => Ok(code),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the answer is not HTTP",
+        )),
+    }
+}
+
+/// The backend's port on this machine: PORT in `.env.docker`, else 3210
+/// (as scripts/convex-common.sh `local_api` does).
+pub fn local_port(p: &Project) -> Result<u16, String> {
+    match p.env_docker.ok().and_then(|e| e.non_empty("PORT")) {
+        None => Ok(3210),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("PORT={v:?} in {ENV_DOCKER} is not a port number")),
+    }
+}
+
+pub fn check(p: &Project, timeout: Duration, out: &mut Vec<Check>) {
+    let port = match local_port(p) {
+        Ok(port) => port,
+        Err(e) => {
+            out.push(Check::fail(
+                "backend-version",
+                e,
+                format!("set PORT=3210 in {ENV_DOCKER}"),
+            ));
+            return;
+        }
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let api = format!("http://{addr}");
+    let running = match get_status(addr, "/version", None, timeout) {
+        Ok(200) => {
+            out.push(Check::pass(
+                "backend-version",
+                format!("the backend answers {api}/version"),
+            ));
+            true
+        }
+        Ok(code) => {
+            out.push(Check::fail(
+                "backend-version",
+                format!("{api}/version answers HTTP {code}: something else listens on port {port}, or the backend is failing"),
+                "look at `docker compose logs backend`, then run scripts/convex-up.sh",
+            ));
+            false
+        }
+        Err(e) => {
+            out.push(
+                Check::warn(
+                    "backend-version",
+                    format!("the backend is not running: nothing answers {api}/version ({e})"),
+                    "start it with scripts/convex-up.sh",
+                )
+                .issue("backend-unreachable"),
+            );
+            false
+        }
+    };
+    if !running {
+        out.push(Check::warn(
+            "admin-key",
+            "not checked: the backend is not running",
+            "start it with scripts/convex-up.sh",
+        ));
+        return;
+    }
+    let Some(key) = p.local_var("CONVEX_SELF_HOSTED_ADMIN_KEY") else {
+        out.push(Check::warn(
+            "admin-key",
+            format!("no CONVEX_SELF_HOSTED_ADMIN_KEY in {ENV_LOCAL} yet"),
+            "run scripts/convex-up.sh (it writes a working admin key)",
+        ));
+        return;
+    };
+    let where_ = key.source.describe();
+    let clear = match key.source {
+        Source::Environment => "unset CONVEX_SELF_HOSTED_ADMIN_KEY in your environment".to_owned(),
+        _ => format!("clear CONVEX_SELF_HOSTED_ADMIN_KEY in {ENV_LOCAL}"),
+    };
+    if key.value.chars().any(char::is_control) {
+        out.push(Check::fail(
+            "admin-key",
+            format!("CONVEX_SELF_HOSTED_ADMIN_KEY {where_} holds control characters"),
+            format!("{clear} and run scripts/convex-up.sh (it mints a new key)"),
+        ));
+        return;
+    }
+    let auth = format!("Convex {}", key.value);
+    out.push(
+        match get_status(addr, "/api/check_admin_key", Some(&auth), timeout) {
+            Ok(200) => Check::pass(
+                "admin-key",
+                format!("the backend accepts the admin key {where_}"),
+            ),
+            Ok(401) => Check::fail(
+                "admin-key",
+                format!("the backend rejects the admin key {where_} (401 BadAdminKey): it was minted for another INSTANCE_NAME or INSTANCE_SECRET"),
+                format!("{clear} and run scripts/convex-up.sh (it mints a new key)"),
+            )
+            .issue("bad-admin-key"),
+            Ok(403) => Check::fail(
+                "admin-key",
+                format!("the key {where_} is not an admin key (403)"),
+                format!("{clear} and run scripts/convex-up.sh (it mints a new key)"),
+            )
+            .issue("bad-admin-key"),
+            Ok(code) => Check::fail(
+                "admin-key",
+                format!("{api}/api/check_admin_key answers HTTP {code}"),
+                "look at `docker compose logs backend`",
+            ),
+            Err(e) => Check::warn(
+                "admin-key",
+                format!("{api}/api/check_admin_key did not answer ({e})"),
+                "run scripts/convex-up.sh, then doctor again",
+            ),
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn a_silent_server_times_out_promptly() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let held = std::thread::spawn(move || {
+            let conn = listener.accept();
+            std::thread::sleep(Duration::from_millis(1500));
+            drop(conn);
+        });
+        let start = Instant::now();
+        let err = get_status(addr, "/version", None, Duration::from_millis(300)).unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(1), "{err}");
+        held.join().unwrap();
+    }
+
+    #[test]
+    fn reads_the_status_line_and_sends_the_header() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut req = Vec::new();
+            let mut buf = [0u8; 256];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = conn.read(&mut buf).unwrap();
+                req.extend_from_slice(&buf[..n]);
+            }
+            conn.write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+            String::from_utf8(req).unwrap()
+        });
+        let code = get_status(
+            addr,
+            "/api/check_admin_key",
+            Some("Convex k|1"),
+            Duration::from_secs(2),
+        )
+        .unwrap();
+        assert_eq!(code, 401);
+        let req = server.join().unwrap();
+        assert!(req.starts_with("GET /api/check_admin_key HTTP/1.1\r\n"));
+        assert!(req.contains("\r\nAuthorization: Convex k|1\r\n"));
+    }
+}
