@@ -775,7 +775,7 @@ fn text_report() {
     );
     assert!(text.contains("cause: "));
     assert!(text.contains("$ npm install --save-exact convex@1.24.8"));
-    assert!(text.contains("convex-pin-known-bad"));
+    assert!(text.contains("cli-known-bad"));
 
     let mut out = Vec::new();
     render_text(&[], &mut out).unwrap();
@@ -794,7 +794,7 @@ fn json_report_shape() {
     assert_eq!(v["matched"], 1);
     let f = &v["findings"][0];
     assert_eq!(f["issue"]["id"], "cli-1-26-reading-length");
-    assert_eq!(f["issue"]["check"], "convex-pin-known-bad");
+    assert_eq!(f["issue"]["check"], "cli-known-bad");
     assert!(f["issue"]["fix"].as_array().is_some_and(|a| !a.is_empty()));
     assert!(f["issue"]["sources"]
         .as_array()
@@ -813,9 +813,10 @@ fn json_report_shape() {
 #[test]
 fn by_id_finds_entries_for_the_doctor() {
     assert_eq!(
-        by_id("coder-output-pipes").and_then(|i| i.check.as_deref()),
-        Some("coder-startup-no-background")
+        by_id("cli-1-26-reading-length").and_then(|i| i.check.as_deref()),
+        Some("cli-known-bad")
     );
+    assert_eq!(by_id("coder-output-pipes").and_then(|i| i.check.as_deref()), None);
     assert!(by_id("nope").is_none());
 }
 

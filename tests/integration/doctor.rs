@@ -67,6 +67,12 @@ fn run_json(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, BTreeMap<S
         for field in ["status", "message", "fix"] {
             assert!(c[field].is_string(), "{id}: {field} missing in {c}");
         }
+        if let Some(issue) = c.get("issue").and_then(Value::as_str) {
+            assert!(
+                convex_scaffold::diagnose::by_id(issue).is_some(),
+                "{id}: issue {issue:?} is not in templates/data/known-issues.toml"
+            );
+        }
         assert!(checks.insert(id.clone(), c.clone()).is_none(), "{id} twice");
     }
     assert_eq!(doc["ok"], out.status.code() == Some(0), "{doc}");
@@ -711,4 +717,25 @@ fn text_output_puts_the_fix_on_the_failing_line() {
         "{line}"
     );
     assert!(stdout.contains("1 failed"));
+}
+
+/// The known-issues catalogue names the doctor check that catches each
+/// issue early; every such name is a real check.
+#[test]
+fn catalogue_checks_are_doctor_checks() {
+    let mut linked = 0;
+    for issue in convex_scaffold::diagnose::catalogue() {
+        if let Some(check) = &issue.check {
+            assert!(
+                convex_scaffold::doctor::CHECK_IDS.contains(&check.as_str()),
+                "{}: check {check:?} is not a doctor check",
+                issue.id
+            );
+            linked += 1;
+        }
+    }
+    assert!(
+        linked >= 10,
+        "only {linked} catalogue entries name a doctor check"
+    );
 }
