@@ -816,7 +816,10 @@ fn by_id_finds_entries_for_the_doctor() {
         by_id("cli-1-26-reading-length").and_then(|i| i.check.as_deref()),
         Some("cli-known-bad")
     );
-    assert_eq!(by_id("coder-output-pipes").and_then(|i| i.check.as_deref()), None);
+    assert_eq!(
+        by_id("coder-output-pipes").and_then(|i| i.check.as_deref()),
+        None
+    );
     assert!(by_id("nope").is_none());
 }
 
