@@ -4,8 +4,10 @@
 #   2. checks the project out into $CONVEX_PROJECT_DIR when $CONVEX_GIT_URL is
 #      set and the folder has no .git yet,
 #   3. unpacks the template's own copy of the project (CONVEX_SCAFFOLD_BUNDLE,
-#      prepended to this script by Terraform): only files that do not exist
-#      yet, nothing is ever overwritten,
+#      prepended to this script by Terraform): files that do not exist yet are
+#      added; a file this script unpacked earlier and nobody edited since is
+#      brought up to date (so a new template version reaches existing
+#      workspaces); an edited file is kept and reported,
 #   4. runs scripts/convex-up.sh (compose up, wait for /version, admin key in
 #      .env.local) and scripts/convex-deploy.sh (push functions with the pinned
 #      CLI) of the project.
@@ -35,8 +37,13 @@ printf '==== %s %s (%s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "convex" "$(id -un)"
 tmp_clone=""
 trap 'if [ -n "$tmp_clone" ]; then rm -rf "$tmp_clone"; fi' EXIT
 
+# Hides credentials in URLs (https://user:token@host) before anything is logged.
+redact() {
+  sed -E 's#(://)[^/@[:space:]]+@#\1***@#g'
+}
+
 say() {
-  printf '%s [convex] %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$LOG"
+  printf '%s [convex] %s\n' "$(date -u +%H:%M:%S)" "$*" | redact | tee -a "$LOG"
 }
 
 fail() {
@@ -56,8 +63,10 @@ run_logged() {
   local limit="$1" what="$2" rc=0
   shift 2
   say "$what (limit ${limit}s)"
-  echo "+ $*" >>"$LOG"
+  echo "+ $*" | redact >>"$LOG"
   timeout --kill-after=15 "$limit" "$@" </dev/null >>"$LOG" 2>&1 || rc=$?
+  # The command's own output may name a URL with credentials too.
+  sed -E -i 's#(://)[^/@[:space:]]+@#\1***@#g' "$LOG" || true
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     fail "$what: timed out after ${limit}s"
   elif [ "$rc" -ne 0 ]; then
@@ -131,13 +140,31 @@ for name in $COMPOSE_NAMES; do
   if [ -e "$PROJECT_DIR/$name" ]; then has_compose=1; fi
 done
 
+# What this script unpacked last time, "<sha256>  <path>" per line: a file
+# that still has that content was not edited and may be brought up to date.
+MANIFEST="$PROJECT_DIR/.convex-scaffold/bundle.sha256"
+manifest_hash() {
+  [ -f "$MANIFEST" ] || return 0
+  awk -v p="$1" '{ h = $1; $1 = ""; sub(/^ +/, ""); if ($0 == p) print h }' "$MANIFEST" | tail -n 1
+}
+file_hash() {
+  sha256sum "$1" | cut -d' ' -f1
+}
+
 unpacked=0
+updated=0
+kept_edited=0
+new_manifest=""
 if [ -n "$BUNDLE" ]; then
+  mkdir -p "$PROJECT_DIR/.convex-scaffold"
   while IFS=' ' read -r path_b64 kind data; do
     [ -n "$path_b64" ] || continue
     rel="$(printf '%s' "$path_b64" | base64 -d 2>>"$LOG")" || fail "corrupt bundle entry (path)"
     case "/$rel/" in
       *'/../'* | *'/./'* | '//'*) fail "refusing bundle path '$rel'" ;;
+    esac
+    case "$rel" in
+      *.orig | *.orig.[0-9]*) continue ;;
     esac
     base="${rel##*/}"
     dir_part=""
@@ -147,12 +174,12 @@ if [ -n "$BUNDLE" ]; then
       *) if [[ "$DOT_NAMES" == *" $base "* ]]; then base=".$base"; fi ;;
     esac
     target="$PROJECT_DIR/$dir_part$base"
-    if [ -z "$dir_part" ] && [ "$has_compose" -eq 1 ] && [[ "$COMPOSE_NAMES" == *" $base "* ]]; then
+    if [ -z "$dir_part" ] && [ "$has_compose" -eq 1 ] && [ -z "$(manifest_hash "$base")" ] && [[ "$COMPOSE_NAMES" == *" $base "* ]]; then
       echo "project has its own compose file; not adding $base" >>"$LOG"
       continue
     fi
-    if [ -e "$target" ] || [ -L "$target" ]; then
-      echo "kept existing $target" >>"$LOG"
+    if [ -L "$target" ]; then
+      echo "kept $target (a symlink)" >>"$LOG"
       continue
     fi
     mkdir -p "$(dirname "$target")"
@@ -164,11 +191,35 @@ if [ -n "$BUNDLE" ]; then
     case "$base" in
       *.sh) chmod +x "$target.convex-tmp" ;;
     esac
-    mv "$target.convex-tmp" "$target"
-    echo "unpacked $target" >>"$LOG"
-    unpacked=$((unpacked + 1))
+    new_hash="$(file_hash "$target.convex-tmp")"
+    if [ ! -e "$target" ]; then
+      mv "$target.convex-tmp" "$target"
+      echo "unpacked $target" >>"$LOG"
+      unpacked=$((unpacked + 1))
+    else
+      current="$(file_hash "$target")"
+      previous="$(manifest_hash "$dir_part$base")"
+      if [ "$current" = "$new_hash" ]; then
+        rm -f "$target.convex-tmp"
+      elif [ -n "$previous" ] && [ "$current" = "$previous" ]; then
+        mv "$target.convex-tmp" "$target"
+        echo "updated $target (unchanged since it was unpacked; the template has a newer version)" >>"$LOG"
+        updated=$((updated + 1))
+      else
+        rm -f "$target.convex-tmp"
+        kept_edited=$((kept_edited + 1))
+        if [ -z "$previous" ]; then
+          echo "kept existing $target (not from this template)" >>"$LOG"
+          continue
+        fi
+        say "Kept your edited $dir_part$base; the template now has a different version (merge it with 'convex-scaffold upgrade' in the repository)."
+        new_hash="$previous"
+      fi
+    fi
+    new_manifest+="$new_hash  $dir_part$base"$'\n'
   done <<<"$BUNDLE"
-  say "Template copy of the project: $unpacked file(s) added to $PROJECT_DIR (existing files kept)."
+  printf '%s' "$new_manifest" >"$MANIFEST.tmp" && mv "$MANIFEST.tmp" "$MANIFEST"
+  say "Template copy of the project: $unpacked file(s) added, $updated brought up to date, $kept_edited existing file(s) kept."
 else
   say "This template ships no copy of the project (empty bundle)."
 fi
@@ -181,8 +232,10 @@ done
 cd "$PROJECT_DIR"
 run_logged "$UP_TIMEOUT" "Starting the Convex backend (scripts/convex-up.sh)" bash scripts/convex-up.sh
 
-if ! curl -fsS -m 5 http://127.0.0.1:3210/version >>"$LOG" 2>&1; then
-  fail "scripts/convex-up.sh finished but http://127.0.0.1:3210/version does not answer"
+port="$(sed -n 's/^PORT=\([0-9][0-9]*\)$/\1/p' .env.docker 2>/dev/null | tail -n 1)"
+port="${port:-3210}"
+if ! curl -fsS -m 5 "http://127.0.0.1:$port/version" >>"$LOG" 2>&1; then
+  fail "scripts/convex-up.sh finished but http://127.0.0.1:$port/version does not answer"
 fi
 echo >>"$LOG"
 if ! grep -qs '^CONVEX_SELF_HOSTED_ADMIN_KEY=..*' .env.local; then

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod coder_start;
 mod coder_template;
 mod diagnose;
 mod doctor;

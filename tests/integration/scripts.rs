@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use crate::support::*;
 
-const KEY: &str = "demo|0123456789abcdef";
+pub(crate) const KEY: &str = "demo|0123456789abcdef";
 
 /// Answers like the backend: /version, /api/check_admin_key (200 for KEY,
 /// 401 otherwise), /api/query (health:ping). Records request lines.
-fn start_backend() -> (u16, Arc<Mutex<Vec<String>>>) {
+pub(crate) fn start_backend() -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -72,7 +72,7 @@ fn start_backend() -> (u16, Arc<Mutex<Vec<String>>>) {
 }
 
 /// A folder of stub commands that log "<name> <args>" to `calls.log`.
-fn stub_bin(root: &Path) -> PathBuf {
+pub(crate) fn stub_bin(root: &Path) -> PathBuf {
     let bin = root.join("stub-bin");
     std::fs::create_dir_all(&bin).unwrap();
     let docker = format!(
@@ -89,6 +89,7 @@ exit 0
         r#"#!/usr/bin/env bash
 echo "pnpm $* CI=${{CI:-}}" >> "{log}"
 if [ "$1 $2 $3" = "exec convex export" ]; then : > "$5"; echo zip >> "$5"; fi
+if [ "$1" = install ]; then mkdir -p node_modules/convex; echo '{{"version": "1.24.8"}}' > node_modules/convex/package.json; fi
 exit 0
 "#,
         log = root.join("calls.log").display()

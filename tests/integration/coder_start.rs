@@ -1,0 +1,184 @@
+//! The Coder template's start script (coder/scripts/convex-start.sh), run
+//! for real with the template's own bundle of the project, stub `docker` and
+//! `pnpm`, and a stand-in backend on 127.0.0.1: unpack → up → admin key →
+//! deploy; a second start changes nothing; a new template version updates
+//! the files nobody edited and keeps the edited ones.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::scripts::{start_backend, stub_bin, KEY};
+use crate::support::*;
+
+/// The bundle exactly as convex.tf builds it: "<base64 path> z <gzip+base64>".
+fn bundle(template: &Path, port: u16) -> String {
+    let script = format!(
+        r#"cd "{dir}" && find . -type f | sort | while read -r f; do
+             f="${{f#./}}"
+             if [ "$f" = env.docker.example ]; then
+               content="$(sed 's/^PORT=3210$/PORT={port}/' "$f")"
+             else
+               content="$(cat "$f")"
+             fi
+             printf '%s z %s\n' "$(printf '%s' "$f" | base64 -w0)" "$(printf '%s\n' "$content" | gzip -c | base64 -w0)"
+           done"#,
+        dir = template.join("project").display()
+    );
+    let out = Command::new("bash").args(["-c", &script]).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+}
+
+fn start(sb: &Sandbox, template: &Path, bundle: &str, stubs: &Path) -> std::process::Output {
+    Command::new("bash")
+        .arg(template.join("scripts/convex-start.sh"))
+        .env(
+            "PATH",
+            format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("CONVEX_SCAFFOLD_BUNDLE", bundle)
+        .env("CONVEX_PROJECT_DIR", sb.path("home/demo"))
+        .env("CONVEX_SCAFFOLD_LOG_DIR", sb.path("logs"))
+        .env("CONVEX_GIT_URL", "")
+        .env("CONVEX_UP_TIMEOUT", "10")
+        .env_remove("CONVEX_SELF_HOSTED_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_workspace_start_unpacks_starts_keys_and_deploys_then_updates_unedited_files() {
+    let sb = Sandbox::new();
+    let (port, seen) = start_backend();
+    let stubs = stub_bin(sb.tmp.path());
+    let template = sb.path("tpl");
+    bin()
+        .arg("coder")
+        .arg(&template)
+        .args(["--yes", "--set", "name=demo"])
+        .assert()
+        .success();
+    let project = sb.path("home/demo");
+
+    let out = start(&sb, &template, &bundle(&template, port), &stubs);
+    let log = std::fs::read_to_string(sb.path("logs/convex-start.log")).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "{}\n{log}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        ".env.docker.example",
+        ".gitignore",
+        "docker-compose.yml",
+        "scripts/convex-up.sh",
+        "convex/health.ts",
+    ] {
+        assert!(project.join(f).is_file(), "{f} not unpacked");
+    }
+    assert_eq!(mode(&project.join("scripts/convex-up.sh")) & 0o100, 0o100);
+    assert_eq!(
+        parse_dotenv(&text(&project, ".env.local"))["CONVEX_SELF_HOSTED_ADMIN_KEY"],
+        KEY
+    );
+    assert_eq!(
+        parse_dotenv(&text(&project, ".env.docker"))["INSTANCE_SECRET"].len(),
+        64
+    );
+    let calls = std::fs::read_to_string(sb.path("calls.log")).unwrap();
+    assert!(
+        calls.contains("pnpm exec convex dev --once CI=1"),
+        "{calls}"
+    );
+    assert!(seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|r| r.starts_with("POST /api/query")));
+    assert!(log.contains("Convex is ready"), "{log}");
+
+    // A second start: nothing unpacked again, secrets and key untouched.
+    let before = read_tree(&project);
+    let out = start(&sb, &template, &bundle(&template, port), &stubs);
+    assert!(out.status.success());
+    let after = read_tree(&project);
+    for f in [
+        ".env.docker",
+        ".env.local",
+        "docker-compose.yml",
+        "scripts/convex-up.sh",
+    ] {
+        assert_eq!(before[f], after[f], "{f} changed on a second start");
+    }
+
+    // A new template version (upgrade + push): the untouched compose file is
+    // brought up to date, the edited script is kept and reported.
+    let up = text(&project, "scripts/convex-up.sh") + "# my local tweak\n";
+    std::fs::write(project.join("scripts/convex-up.sh"), &up).unwrap();
+    let compose = template.join("project/docker-compose.yml");
+    let new_compose = text(&template, "project/docker-compose.yml").replace(
+        "c1a7ac393888d743e704de56cf569a154b4526d4",
+        "00bd92723422f3bff968230c94ccdeb8c1719832",
+    );
+    std::fs::write(&compose, &new_compose).unwrap();
+    let new_up = text(&template, "project/scripts/convex-up.sh") + "# template v2\n";
+    std::fs::write(template.join("project/scripts/convex-up.sh"), new_up).unwrap();
+    let out = start(&sb, &template, &bundle(&template, port), &stubs);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text(&project, "docker-compose.yml").trim_end(),
+        new_compose.trim_end()
+    );
+    assert_eq!(
+        text(&project, "scripts/convex-up.sh"),
+        up,
+        "the user's edit is kept"
+    );
+    assert!(
+        stdout.contains("Kept your edited scripts/convex-up.sh"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn credentials_in_the_git_url_never_reach_the_log() {
+    let sb = Sandbox::new();
+    let stubs = stub_bin(sb.tmp.path());
+    let template = sb.path("tpl");
+    bin()
+        .arg("coder")
+        .arg(&template)
+        .args(["--yes", "--set", "name=demo"])
+        .assert()
+        .success();
+    let out = Command::new("bash")
+        .arg(template.join("scripts/convex-start.sh"))
+        .env(
+            "PATH",
+            format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("CONVEX_SCAFFOLD_BUNDLE", "")
+        .env("CONVEX_PROJECT_DIR", sb.path("home/demo"))
+        .env("CONVEX_SCAFFOLD_LOG_DIR", sb.path("logs"))
+        .env(
+            "CONVEX_GIT_URL",
+            "https://bob:ghp_SECRET123@127.0.0.1:1/nothing.git",
+        )
+        .env("CONVEX_SCAFFOLD_CLONE_TIMEOUT", "20")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the clone cannot succeed");
+    let log = std::fs::read_to_string(sb.path("logs/convex-start.log")).unwrap();
+    let all = format!(
+        "{log}{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("ghp_SECRET123"), "{all}");
+    assert!(all.contains("https://***@127.0.0.1:1/nothing.git"), "{all}");
+}
