@@ -4,5 +4,6 @@
 mod support;
 
 mod escaping;
+mod hardening;
 mod new;
 mod outputs;
