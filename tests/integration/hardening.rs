@@ -488,6 +488,44 @@ key_properties! {
 }
 
 // ---------------------------------------------------------------------------
+// Compose: only characters docker compose's YAML reader takes literally
+
+/// What libyaml's reader (and go-yaml's, its port, which docker compose
+/// uses) accepts in a stream, minus what it reads as a line break (NEL, LS,
+/// PS) and the BOM.
+fn yaml_reads_raw(c: char) -> bool {
+    matches!(c as u32, 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Regression: `compose_string` once left DEL, C1 controls (NEL among
+    /// them), LS/PS and U+FFFE/U+FFFF raw, as JSON does.
+    #[test]
+    fn compose_strings_hold_only_characters_yaml_reads_raw(
+        chars in prop::collection::vec(
+            prop_oneof![
+                any::<char>(),
+                prop::sample::select(vec![
+                    '\u{7f}', '\u{85}', '\u{9f}', '\u{a0}', '\u{2028}', '\u{2029}', '\u{feff}',
+                    '\u{fffe}', '\u{ffff}', '$', '"', '\\', '\n', '\t',
+                ]),
+            ],
+            0..32,
+        )
+    ) {
+        let value: String = chars.into_iter().filter(|&c| c != '\0').collect();
+        let scalar = convex_scaffold::escape::compose_string(&value).expect("no NUL");
+        let raw: Vec<char> = scalar.chars().filter(|&c| !yaml_reads_raw(c)).collect();
+        prop_assert!(raw.is_empty(), "{scalar:?} holds {raw:?} raw");
+        let doc = parse_yaml(&format!("x: {scalar}\n"));
+        prop_assert_eq!(compose_unescape(doc["x"].as_str().expect("a string")), value);
+    }
+}
+
+// ---------------------------------------------------------------------------
 // The shell reads the same values (spawns bash: fewer cases)
 
 /// `candidate` when the validator accepts it for `key`, else the default.
