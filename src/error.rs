@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 success; 1 the command ran and found something (upgrade
 //! conflicts, `--check` drift, a failing doctor check); 2 bad input or usage
-//! (nothing was written); 3 an operational failure (I/O, a full disk).
+//! (nothing was written); 3 an operational failure (I/O, a full disk); 130
+//! interrupted (Ctrl-C, SIGTERM) while writing.
 
 use std::process::ExitCode;
 
@@ -21,6 +22,17 @@ impl UsageError {
 /// Shorthand: `Err(usage("…"))?`.
 pub fn usage(message: impl Into<String>) -> anyhow::Error {
     UsageError::new(message).into()
+}
+
+/// Ctrl-C or SIGTERM arrived while files were being written. Exit 130.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Interrupted(pub String);
+
+impl Interrupted {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
 }
 
 /// What a command ended with.
@@ -50,7 +62,9 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     eprintln!("error: {err:#}");
-    if err.chain().any(|cause| cause.is::<UsageError>()) {
+    if err.chain().any(|cause| cause.is::<Interrupted>()) {
+        ExitCode::from(130)
+    } else if err.chain().any(|cause| cause.is::<UsageError>()) {
         ExitCode::from(2)
     } else {
         ExitCode::from(3)

@@ -55,7 +55,10 @@ pub fn hcl_ident(value: &str) -> Result<String, Unrepresentable> {
 
 /// A YAML double-quoted scalar for docker compose: JSON string syntax (valid
 /// YAML) with every `$` doubled, because compose interpolates `$VAR` anywhere
-/// in the file and reads `$$` as a literal `$`.
+/// in the file and reads `$$` as a literal `$`. Characters that JSON leaves
+/// raw but YAML does not read back (DEL and C1 controls are refused by the
+/// libyaml/go-yaml reader, NEL, LS and PS are line breaks there and get
+/// folded to a space; BOM and U+FFFE/U+FFFF) are written as `\uXXXX`.
 pub fn compose_string(value: &str) -> Result<String, Unrepresentable> {
     if value.contains('\0') {
         return Err(Unrepresentable(
@@ -63,7 +66,22 @@ pub fn compose_string(value: &str) -> Result<String, Unrepresentable> {
         ));
     }
     let json = serde_json::to_string(value).expect("a string serialises to JSON");
-    Ok(json.replace('$', "$$"))
+    let mut out = String::with_capacity(json.len() + 2);
+    for c in json.chars() {
+        match c {
+            '$' => out.push_str("$$"),
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ) =>
+            {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
 }
 
 /// A value in a dotenv file read by docker compose (`--env-file`), by the
@@ -136,6 +154,19 @@ mod tests {
     fn compose_doubles_dollars() {
         assert_eq!(compose_string("a$b${c}").unwrap(), r#""a$$b$${c}""#);
         assert!(compose_string("nul\0").is_err());
+    }
+
+    /// Regression: serde_json leaves DEL, C1 controls, LS/PS and U+FFFE raw;
+    /// docker compose's YAML reader (go-yaml, a libyaml port) refuses DEL,
+    /// C1 and U+FFFE ("control characters are not allowed") and folds NEL
+    /// (U+0085) to a space.
+    #[test]
+    fn compose_escapes_what_yaml_readers_refuse_or_fold() {
+        assert_eq!(
+            compose_string("a\u{7f}\u{85}\u{9f}\u{2028}\u{2029}\u{feff}\u{fffe}\u{ffff}é😀b")
+                .unwrap(),
+            r#""a\u007f\u0085\u009f\u2028\u2029\ufeff\ufffe\uffffé😀b""#
+        );
     }
 
     #[test]

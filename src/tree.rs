@@ -3,16 +3,20 @@
 //! own folder, secrets created 0600 from the start, never through a symlink
 //! that leaves the project folder. All temp files are written before the
 //! first rename, so an error leaves the old tree; on failure nothing of the
-//! new tree stays behind.
+//! new tree stays behind. Ctrl-C (or SIGTERM) during a write is handled the
+//! same way: see [`install_interrupt_handler`].
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Once;
 
 use anyhow::{bail, Context, Result};
+use tempfile::NamedTempFile;
 
-use crate::error::usage;
+use crate::error::{usage, Interrupted};
 
 /// How a file is owned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,10 +148,67 @@ pub fn check_no_escaping_symlink(root: &Path, rel: &str) -> Result<()> {
 /// environment variable's value (simulates a full disk mid-way).
 const FAIL_AT_ENV: &str = "CONVEX_SCAFFOLD_TEST_FAIL_WRITE";
 
+/// Hook for tests: sleep this many milliseconds after each staged file, so a
+/// test can interrupt (or inspect) the write mid-way.
+const SLOW_WRITE_ENV: &str = "CONVEX_SCAFFOLD_TEST_SLOW_WRITE_MS";
+
+/// Set by the SIGINT/SIGTERM handler.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// How many [`write_all`] calls are running (the handler exits at once when
+/// none is).
+static WRITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Installs, once per process, the handler for Ctrl-C (SIGINT), SIGTERM and
+/// SIGHUP. Outside a write it ends the process at once with exit code 130, as
+/// if there were no handler. During [`write_all`] it only raises a flag: the
+/// writer stops before the next file, removes its temp files and the folders
+/// it created, and returns [`Interrupted`] — or, when the renames have
+/// begun, finishes them (they are fast) and then returns [`Interrupted`].
+pub fn install_interrupt_handler() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let installed = ctrlc::set_handler(|| {
+            // SeqCst on both sides (here, and in `WritePhase::enter` followed
+            // by the writer's first check): either the writer sees the flag
+            // before it touches the disk, or this sees the writer.
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            if WRITING.load(Ordering::SeqCst) == 0 {
+                std::process::exit(130);
+            }
+        });
+        if let Err(e) = installed {
+            eprintln!("warning: cannot handle Ctrl-C ({e}); an interrupted write may leave temp files behind");
+        }
+    });
+}
+
+/// Marks a running write for the interrupt handler.
+struct WritePhase;
+
+impl WritePhase {
+    fn enter() -> Self {
+        WRITING.fetch_add(1, Ordering::SeqCst);
+        WritePhase
+    }
+}
+
+impl Drop for WritePhase {
+    fn drop(&mut self) {
+        WRITING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Writes all files atomically into `root` (created when missing): first
-/// every temp file, then every rename. On error, the temp files and any
-/// folders this call created are removed and nothing was replaced.
+/// every temp file, then every rename. On error or interrupt before the
+/// renames, the temp files and any folders this call created are removed
+/// and nothing was replaced.
 pub fn write_all(root: &Path, writes: &[Write1]) -> Result<()> {
+    let _phase = WritePhase::enter();
+    write_all_checked(root, writes, &|| INTERRUPTED.load(Ordering::SeqCst))
+}
+
+/// [`write_all`] with the interrupt flag as a function (tests pass their own).
+fn write_all_checked(root: &Path, writes: &[Write1], interrupted: &dyn Fn() -> bool) -> Result<()> {
     for w in writes {
         if !is_safe_relative(&w.path) {
             bail!(usage(format!(
@@ -157,13 +218,28 @@ pub fn write_all(root: &Path, writes: &[Write1]) -> Result<()> {
         }
     }
     let mut created_dirs: Vec<PathBuf> = Vec::new();
-    let result = stage_and_commit(root, writes, &mut created_dirs);
-    if result.is_err() {
-        for dir in created_dirs.iter().rev() {
-            let _ = fs::remove_dir(dir);
+    let staged = match stage(root, writes, &mut created_dirs, interrupted) {
+        Ok(staged) => staged,
+        Err(e) => {
+            // `stage` has dropped (so deleted) its temp files already.
+            for dir in created_dirs.iter().rev() {
+                let _ = fs::remove_dir(dir);
+            }
+            return Err(e);
         }
+    };
+    for (tmp, target) in staged {
+        tmp.persist(&target)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot move the new {} into place", target.display()))?;
     }
-    result
+    if interrupted() {
+        return Err(Interrupted::new(
+            "interrupted while the files were being moved into place; every file was written",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
@@ -183,49 +259,82 @@ fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn stage_and_commit(root: &Path, writes: &[Write1], created_dirs: &mut Vec<PathBuf>) -> Result<()> {
+/// A new empty temp file in `dir`, mode 0600 from its creation (tempfile
+/// opens it with `O_CREAT|O_EXCL` and mode 0600; the umask can only narrow
+/// that), so a secret's bytes are never in a file others can read.
+fn create_temp(dir: &Path) -> Result<NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temp file in {}", dir.display()))
+}
+
+/// Prefix of the temp files [`write_all`] stages next to their targets.
+pub const TEMP_PREFIX: &str = ".convex-scaffold-tmp-";
+
+/// Writes every temp file (content synced, final mode set) and returns them
+/// with their targets; nothing is renamed yet. On error the temp files
+/// already written are deleted (dropped) before returning.
+fn stage(
+    root: &Path,
+    writes: &[Write1],
+    created_dirs: &mut Vec<PathBuf>,
+    interrupted: &dyn Fn() -> bool,
+) -> Result<Vec<(NamedTempFile, PathBuf)>> {
+    let stop = || -> anyhow::Error {
+        Interrupted::new("interrupted; nothing was written (temp files and new folders removed)")
+            .into()
+    };
+    if interrupted() {
+        return Err(stop());
+    }
     create_dirs(root, created_dirs)?;
     for w in writes {
         check_no_escaping_symlink(root, &w.path)?;
     }
     let fail_at = std::env::var(FAIL_AT_ENV).ok();
+    let slow = std::env::var(SLOW_WRITE_ENV)
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .map(std::time::Duration::from_millis);
     let mut staged = Vec::with_capacity(writes.len());
     for w in writes {
+        if interrupted() {
+            return Err(stop());
+        }
         let target = root.join(&w.path);
         let parent = target.parent().expect("a file path has a parent");
         create_dirs(parent, created_dirs)?;
         if fail_at.as_deref() == Some(w.path.as_str()) {
             bail!("simulated write failure at {} ({FAIL_AT_ENV})", w.path);
         }
-        // NamedTempFile is created 0600; secrets stay so, others are opened up
-        // before the rename.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".convex-scaffold-tmp-")
-            .tempfile_in(parent)
-            .with_context(|| format!("cannot create a temp file in {}", parent.display()))?;
+        // Created 0600; secrets stay so, other files are opened up (through
+        // the open handle) only after their content is written.
+        let mut tmp = create_temp(parent)?;
         tmp.write_all(&w.contents)
             .and_then(|()| tmp.as_file().sync_all())
             .with_context(|| format!("cannot write {}", target.display()))?;
-        set_mode(tmp.path(), w.mode)?;
+        set_mode(tmp.as_file(), w.mode)
+            .with_context(|| format!("cannot set the mode of {}", tmp.path().display()))?;
         staged.push((tmp, target));
+        if let Some(pause) = slow {
+            std::thread::sleep(pause);
+        }
     }
-    for (tmp, target) in staged {
-        tmp.persist(&target)
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot move the new {} into place", target.display()))?;
+    if interrupted() {
+        return Err(stop());
     }
-    Ok(())
+    Ok(staged)
 }
 
 #[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
+fn set_mode(file: &fs::File, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .with_context(|| format!("cannot set the mode of {}", path.display()))
+    file.set_permissions(fs::Permissions::from_mode(mode))
 }
 
 #[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> Result<()> {
+fn set_mode(_file: &fs::File, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -269,5 +378,127 @@ mod tests {
         ];
         assert!(write_all(&root, &writes).is_err());
         assert!(!root.exists());
+    }
+
+    fn w(path: &str, contents: &str, mode: u32) -> Write1 {
+        Write1 {
+            path: path.into(),
+            contents: contents.as_bytes().to_vec(),
+            mode,
+        }
+    }
+
+    fn sample_writes() -> Vec<Write1> {
+        vec![
+            w(".env.docker", "INSTANCE_SECRET=0123abcd\n", 0o600),
+            w("scripts/up.sh", "#!/bin/sh\n", 0o755),
+            w("scripts/config.sh", "X=1\n", 0o644),
+            w("docker-compose.yml", "name: p\n", 0o644),
+        ]
+    }
+
+    /// Every file under `dir` whose name starts with [`TEMP_PREFIX`].
+    fn temp_files(dir: &Path) -> Vec<PathBuf> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+            .map(|e| e.into_path())
+            .collect()
+    }
+
+    /// An interrupt flag that turns true at its `n`-th check (1-based).
+    /// `write_all_checked` checks once before creating anything, once before
+    /// each file, once before the renames and once after them.
+    fn interrupt_at(n: usize) -> impl Fn() -> bool {
+        let checks = std::cell::Cell::new(0);
+        move || {
+            checks.set(checks.get() + 1);
+            checks.get() >= n
+        }
+    }
+
+    #[cfg(unix)]
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_temp_files_are_never_wider_than_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        // At creation, before a byte is written: 0600 (or narrower, by umask).
+        let tmp = create_temp(dir.path()).unwrap();
+        assert_eq!(
+            mode_of(tmp.path()) & !0o600,
+            0,
+            "temp file created wider than 0600"
+        );
+        drop(tmp);
+        // Staged (written, synced, moded) but not yet renamed: the secret's
+        // temp file is exactly 0600, the others have their final mode.
+        let root = dir.path().join("p");
+        let writes = sample_writes();
+        let mut created = Vec::new();
+        let staged = stage(&root, &writes, &mut created, &|| false).unwrap();
+        assert_eq!(staged.len(), writes.len());
+        for ((tmp, target), w) in staged.iter().zip(&writes) {
+            let name = tmp.path().file_name().unwrap().to_string_lossy();
+            assert!(name.starts_with(TEMP_PREFIX), "{name}");
+            assert_eq!(mode_of(tmp.path()), w.mode, "{}", w.path);
+            assert!(!target.exists(), "{} renamed before the commit", w.path);
+        }
+        assert_eq!(mode_of(staged[0].0.path()), 0o600);
+        drop(staged);
+        assert!(temp_files(&root).is_empty());
+    }
+
+    #[test]
+    fn interrupt_while_staging_leaves_nothing() {
+        let n = sample_writes().len();
+        // Before anything, before the 1st/2nd/last file, before the renames.
+        for at in [1, 2, 3, n + 1, n + 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("p");
+            let err = write_all_checked(&root, &sample_writes(), &interrupt_at(at)).unwrap_err();
+            assert!(err.is::<Interrupted>(), "check {at}: {err:#}");
+            assert!(!root.exists(), "check {at}: {:?}", temp_files(dir.path()));
+        }
+    }
+
+    #[test]
+    fn interrupt_into_an_existing_tree_keeps_the_old_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("p");
+        fs::create_dir_all(root.join("scripts")).unwrap();
+        fs::write(root.join("docker-compose.yml"), "old").unwrap();
+        let err = write_all_checked(&root, &sample_writes(), &interrupt_at(4)).unwrap_err();
+        assert!(err.is::<Interrupted>(), "{err:#}");
+        assert!(temp_files(&root).is_empty());
+        assert_eq!(
+            fs::read_to_string(root.join("docker-compose.yml")).unwrap(),
+            "old"
+        );
+        assert!(!root.join(".env.docker").exists());
+        assert!(root.join("scripts").is_dir(), "a folder the user had stays");
+    }
+
+    #[test]
+    fn interrupt_during_the_renames_finishes_them_then_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("p");
+        let writes = sample_writes();
+        let err = write_all_checked(&root, &writes, &interrupt_at(writes.len() + 3)).unwrap_err();
+        assert!(err.is::<Interrupted>(), "{err:#}");
+        for w in &writes {
+            assert_eq!(
+                fs::read(root.join(&w.path)).unwrap(),
+                w.contents,
+                "{}",
+                w.path
+            );
+        }
+        assert!(temp_files(&root).is_empty());
     }
 }
