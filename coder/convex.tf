@@ -145,7 +145,11 @@ locals {
   # The template folder is not inside the workspace: the project's own files
   # (coder/project/) travel inside the start script, one line per file:
   # "<base64 path> z <gzip+base64 text>" or "<base64 path> b <base64 binary>".
-  project_files = sort(fileset("${path.module}/project", "**"))
+  # (*.orig backups that `convex-scaffold new --force` may leave are not shipped.)
+  project_files = [
+    for f in sort(fileset("${path.module}/project", "**")) : f
+    if length(regexall("\\.orig(\\.[0-9]+)?$", f)) == 0
+  ]
   project_bundle = join("\n", [
     for f in local.project_files :
     can(file("${path.module}/project/${f}"))

@@ -776,6 +776,19 @@ fn validate_git_url(value: &str) -> Check<String> {
             example,
         );
     }
+    // Credentials would land in committed files (state, Terraform) and logs.
+    if let Some(rest) = value.split_once("://").map(|(_, rest)| rest) {
+        let authority = rest.split('/').next().unwrap_or("");
+        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+            if value.starts_with("http") || userinfo.contains(':') {
+                return fail(
+                    "must not carry credentials (user:token@); they would be written into committed files and logs. \
+                     Use Coder external auth or an SSH key instead",
+                    example,
+                );
+            }
+        }
+    }
     Ok(value.to_owned())
 }
 
@@ -936,6 +949,25 @@ mod tests {
             "x"
         )
         .is_ok());
+    }
+
+    #[test]
+    fn git_urls_never_carry_credentials() {
+        for ok in [
+            "",
+            "https://github.com/a/b.git",
+            "ssh://git@github.com/a/b.git",
+            "git@github.com:a/b.git",
+        ] {
+            assert!(validate_git_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://bob:ghp_SECRET@github.com/a/b.git",
+            "https://ghp_SECRET@github.com/a/b.git",
+            "ssh://git:pw@github.com/a/b.git",
+        ] {
+            assert!(validate_git_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

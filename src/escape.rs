@@ -60,16 +60,22 @@ pub fn hcl_ident(value: &str) -> Result<String, Unrepresentable> {
 /// libyaml/go-yaml reader, NEL, LS and PS are line breaks there and get
 /// folded to a space; BOM and U+FFFE/U+FFFF) are written as `\uXXXX`.
 pub fn compose_string(value: &str) -> Result<String, Unrepresentable> {
+    Ok(yaml_string(value)?.replace('$', "$$"))
+}
+
+/// A YAML double-quoted scalar: JSON string syntax (valid YAML), with every
+/// character a YAML reader would not take literally (controls, DEL, NEL,
+/// line/paragraph separators, BOM, non-characters) written as `\uXXXX`.
+pub fn yaml_string(value: &str) -> Result<String, Unrepresentable> {
     if value.contains('\0') {
         return Err(Unrepresentable(
-            "a NUL character cannot appear in a compose file".into(),
+            "a NUL character cannot appear in a YAML file".into(),
         ));
     }
     let json = serde_json::to_string(value).expect("a string serialises to JSON");
     let mut out = String::with_capacity(json.len() + 2);
     for c in json.chars() {
         match c {
-            '$' => out.push_str("$$"),
             c if c.is_control()
                 || matches!(
                     c,

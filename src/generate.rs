@@ -273,7 +273,10 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let secret = project::generate_instance_secret()?;
     let rendered = project::render(&answers, Some(&secret))?;
     let tree = match target {
-        Target::Project => project::with_state(rendered, State::new(&answers, answers.storage)),
+        Target::Project => project::with_state(
+            rendered,
+            State::new(&answers, initial_storage(dir, &answers)?),
+        ),
         Target::CoderTemplate => rendered.subtree("coder"),
     };
     let planned = plan(dir, &tree, &answers)?;
@@ -286,6 +289,29 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     print_plan(&planned, false);
     print_next_steps(dir, &answers, target);
     Ok(Outcome::Success)
+}
+
+/// The storage mode the project's data volume was initialised with: kept
+/// from an existing state file (its lock only moves through `upgrade
+/// --reset-data`), the configured one for a new project.
+fn initial_storage(dir: &Path, answers: &Answers) -> Result<answers::Storage> {
+    if !dir.join(STATE_FILE).exists() {
+        return Ok(answers.storage);
+    }
+    let state = State::read(dir)?;
+    if state.scaffold.initial_storage != answers.storage {
+        return Err(usage(format!(
+            "{} was set up with storage = {}, and the backend locks the storage type in its database at the first \
+             start (\"Database was initialized with ... but backend started up with ...\"); nothing was written. \
+             To switch, run `convex-scaffold upgrade {} --set storage={} --reset-data`, then scripts/convex-reset.sh \
+             (it exports a backup before wiping the volume)",
+            dir.display(),
+            state.scaffold.initial_storage,
+            dir.display(),
+            answers.storage
+        )));
+    }
+    Ok(state.scaffold.initial_storage)
 }
 
 fn print_next_steps(dir: &Path, answers: &Answers, target: Target) {

@@ -95,12 +95,9 @@ fn env_key(value: &str) -> Result<Value, Error> {
 
 /// A double-quoted YAML scalar (for front matter in markdown).
 fn yaml(value: &str) -> Result<Value, Error> {
-    if value.contains('\0') {
-        return Err(invalid("NUL cannot be written in YAML"));
-    }
-    Ok(Value::from_safe_string(
-        serde_json::to_string(value).expect("string to JSON"),
-    ))
+    escape::yaml_string(value)
+        .map(Value::from_safe_string)
+        .map_err(|e| invalid(e.0))
 }
 
 /// The environment with every template registered (syntax errors surface here).

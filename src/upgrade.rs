@@ -81,6 +81,8 @@ struct Step {
     old: Option<Vec<u8>>,
     new: Option<Vec<u8>>,
     mode: u32,
+    /// The file on disk still holds conflict markers of an earlier upgrade.
+    unresolved: bool,
 }
 
 impl Step {
@@ -98,7 +100,13 @@ impl Step {
             old,
             new,
             mode,
+            unresolved: false,
         }
+    }
+
+    fn unresolved(mut self, markers: bool) -> Self {
+        self.unresolved = markers;
+        self
     }
 
     fn note(mut self, note: impl Into<String>) -> Self {
@@ -122,8 +130,9 @@ impl Step {
         self.writes() || self.action == Action::Remove
     }
 
+    /// What the user must act on: makes `upgrade` and `--check` exit 1.
     fn is_finding(&self) -> bool {
-        matches!(self.action, Action::Conflict | Action::KeptYours)
+        matches!(self.action, Action::Conflict | Action::KeptYours) || self.unresolved
     }
 }
 
@@ -170,7 +179,14 @@ pub fn run(args: &UpgradeArgs) -> Result<Outcome> {
         print_header(&mut out, &plan);
         print_steps(&mut out, &plan.steps, true, args.dry_run);
         say!(out);
-        let outcome = if changed == 0 {
+        let unresolved = plan.steps.iter().filter(|s| s.unresolved).count();
+        let outcome = if changed == 0 && unresolved > 0 {
+            say!(
+                out,
+                "{unresolved} file(s) still hold conflict markers from an earlier upgrade; resolve them (look for '{OURS_LABEL}')"
+            );
+            Outcome::Findings
+        } else if changed == 0 {
             say!(out, "up to date: upgrade would change nothing");
             Outcome::Success
         } else if args.check {
@@ -583,6 +599,13 @@ fn merge_env(
     )
 }
 
+/// Whether a file still holds the conflict markers an upgrade wrote.
+fn has_conflict_markers(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .any(|l| l.starts_with(OURS_LABEL))
+}
+
 /// One managed file: three-way merge of base, ours, theirs.
 fn managed_step(
     path: &str,
@@ -599,9 +622,7 @@ fn managed_step(
             None => Step::new(path, Action::Create, None, theirs_vec(), mode),
         };
     };
-    let markers = String::from_utf8_lossy(&ours)
-        .lines()
-        .any(|l| l.starts_with(OURS_LABEL));
+    let markers = has_conflict_markers(&ours);
     let pending = if markers {
         "; still holds conflict markers from an earlier upgrade"
     } else {
@@ -689,7 +710,10 @@ fn plan_steps(
         let ours = read_opt(dir, path)?;
         let base_text = base.files.get(path);
         let step = match file.policy {
-            Policy::Managed => managed_step(path, ours, base_text, &file.contents, file.mode),
+            Policy::Managed => {
+                let markers = ours.as_deref().is_some_and(has_conflict_markers);
+                managed_step(path, ours, base_text, &file.contents, file.mode).unresolved(markers)
+            }
             Policy::MergeJson | Policy::MergeLines => match ours {
                 None if base_text.is_some() => {
                     let warning = if file.policy == Policy::MergeLines {
@@ -908,7 +932,7 @@ fn print_steps(out: &mut String, steps: &[Step], planned: bool, diffs: bool) {
         .filter(|s| s.action == Action::Unchanged)
         .count();
     for step in steps {
-        if step.action == Action::Unchanged {
+        if step.action == Action::Unchanged && !step.unresolved {
             continue;
         }
         if planned && !diffs && !step.changes() && !step.is_finding() {

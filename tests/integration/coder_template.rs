@@ -1769,7 +1769,7 @@ fn hostile_values_read_back_exactly() {
         vec![
             (
                 "git_url",
-                "https://u%24:p%7B%25%7D@h-1.example.com:8443/~a/b_c-d.e+f=g,h%%/%x.git".into(),
+                "ssh://u%24p%7B%25%7D@h-1.example.com:8443/~a/b_c-d.e+f=g,h%%/%x.git".into(),
             ),
             (
                 "workspace_image",

@@ -747,7 +747,13 @@ fn sigterm_during_new_force_keeps_the_old_tree() {
     let before = read_tree(&dir);
     let (code, stderr) = interrupt_new(
         &dir,
-        &["--force", "--set", "frontend=nextjs", "--set", "storage=s3"],
+        &[
+            "--force",
+            "--set",
+            "frontend=nextjs",
+            "--set",
+            "package_manager=npm",
+        ],
         "TERM",
     );
     assert_eq!(code, Some(130), "{stderr}");

@@ -525,3 +525,19 @@ fn pins_prints_defaults_releases_and_known_bad_versions() {
         ))
         .stdout(predicate::str::contains("1.26.0, 1.26.1"));
 }
+
+#[test]
+fn new_force_cannot_switch_the_storage_of_an_existing_project() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("p", &[]);
+    let before = read_tree(&dir);
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--force", "--set", "storage=s3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--reset-data"))
+        .stderr(predicate::str::contains("Database was initialized with"));
+    assert_eq!(read_tree(&dir), before);
+}

@@ -79,7 +79,9 @@ pub(crate) fn stub_bin(root: &Path) -> PathBuf {
         r#"#!/usr/bin/env bash
 echo "docker $*" >> "{log}"
 case "$*" in
-  *generate_admin_key.sh*) echo "Admin key:" >&2; echo "{KEY}" ;;
+  *generate_admin_key.sh*)
+    if [ -n "${{STUB_MINT_FAILS:-}}" ]; then echo "service backend is not running" >&2; exit 1; fi
+    echo "Admin key:" >&2; echo "{KEY}" ;;
 esac
 exit 0
 "#,
@@ -88,7 +90,7 @@ exit 0
     let pnpm = format!(
         r#"#!/usr/bin/env bash
 echo "pnpm $* CI=${{CI:-}}" >> "{log}"
-if [ "$1 $2 $3" = "exec convex export" ]; then : > "$5"; echo zip >> "$5"; fi
+if [ "$1 $2 $3" = "exec convex export" ]; then prev=""; for a in "$@"; do if [ "$prev" = --path ]; then echo zip > "$a"; fi; prev="$a"; done; fi
 if [ "$1" = install ]; then mkdir -p node_modules/convex; echo '{{"version": "1.24.8"}}' > node_modules/convex/package.json; fi
 exit 0
 "#,
@@ -327,6 +329,10 @@ fn reset_exports_a_backup_before_wiping_and_mints_a_new_key() {
     );
     let log = calls(&sb);
     let export = log.find("convex export").expect("export ran");
+    assert!(
+        log.contains("export --include-file-storage --path"),
+        "stored files are in the backup: {log}"
+    );
     let down = log.find("down -v").expect("volume removed");
     assert!(export < down, "the backup comes first: {log}");
     let backups: Vec<_> = std::fs::read_dir(dir.join("backups")).unwrap().collect();
@@ -335,4 +341,26 @@ fn reset_exports_a_backup_before_wiping_and_mints_a_new_key() {
         log[down..].contains("generate_admin_key.sh"),
         "a new key is minted after the wipe"
     );
+}
+
+#[test]
+fn up_names_the_failure_when_the_admin_key_cannot_be_minted() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = project_with_port(&sb, port);
+    let stubs = stub_bin(sb.tmp.path());
+    let out = Command::new("bash")
+        .arg(dir.join("scripts/convex-up.sh"))
+        .env(
+            "PATH",
+            format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("STUB_MINT_FAILS", "1")
+        .env_remove("CONVEX_SELF_HOSTED_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("could not mint an admin key"), "{err}");
+    assert!(err.contains("convex-scaffold doctor"), "{err}");
 }

@@ -160,14 +160,40 @@ fn overlapping_edit_gets_markers_exit_1_and_does_not_reconflict() {
     assert!(merged.contains(">>>>>>> convex-scaffold "), "{merged}");
     // The other files moved on.
     assert!(text(&dir, "scripts/convex-config.sh").contains("CONVEX_VERSION=1.26.2"));
-    // The base is the new render, so a second run keeps the markers and
-    // reports nothing new.
+    // The base is the new render, so a second run writes nothing and does
+    // not re-conflict, but the unresolved markers still count: exit 1, the
+    // file is listed, and --check agrees.
     let base = Base::read(&dir).unwrap();
     assert!(base.files["docker-compose.yml"].contains(NEW_BACKEND_SHA));
     let before = read_tree(&dir);
     let again = upgrade(&dir, &["--release", RELEASE]);
-    assert_code(&again, 0);
+    assert_code(&again, 1);
+    assert!(
+        stdout(&again).contains("docker-compose.yml"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(
+        stdout(&again).contains("still holds conflict markers"),
+        "{}",
+        stdout(&again)
+    );
     assert_eq!(read_tree(&dir), before);
+    let check = upgrade(&dir, &["--release", RELEASE, "--check"]);
+    assert_code(&check, 1);
+    assert!(
+        stdout(&check).contains("still hold conflict markers"),
+        "{}",
+        stdout(&check)
+    );
+    // Resolved (the user keeps the new image): everything is quiet again.
+    write(
+        &dir,
+        "docker-compose.yml",
+        &base.files["docker-compose.yml"],
+    );
+    assert_code(&upgrade(&dir, &["--release", RELEASE]), 0);
+    assert_code(&upgrade(&dir, &["--release", RELEASE, "--check"]), 0);
 }
 
 #[test]

@@ -114,16 +114,24 @@ check_s3_env() {
 # containers do not ("dns error: failed to lookup address information").
 check_s3_dns() {
   [ "$CONVEX_STORAGE" = s3 ] || return 0
-  local endpoint host
+  local endpoint host rc=0
   endpoint="$(dotenv_get "$ENV_DOCKER" S3_ENDPOINT_URL)"
   [ -n "$endpoint" ] || return 0
   host="${endpoint#*://}"
   host="${host%%/*}"
   host="${host%:*}"
-  if ! timeout 60 docker compose --project-directory "$PROJECT_DIR" -f "$PROJECT_DIR/docker-compose.yml" \
-    --env-file "$ENV_DOCKER" run --rm --no-deps -T --entrypoint getent backend hosts "$host" >/dev/null 2>&1; then
-    die "the S3 endpoint host '$host' does not resolve inside Docker containers. Give the inner Docker daemon a resolver that knows it (\"dns\" in /etc/docker/daemon.json, as the Coder template does) or use an endpoint resolvable from containers"
-  fi
+  # Pull first, so a slow first download is not mistaken for a DNS failure.
+  timeout "${CONVEX_PULL_TIMEOUT:-900}" docker compose --project-directory "$PROJECT_DIR" \
+    -f "$PROJECT_DIR/docker-compose.yml" --env-file "$ENV_DOCKER" pull --quiet backend ||
+    die "could not pull the backend image within ${CONVEX_PULL_TIMEOUT:-900}s"
+  timeout 60 docker compose --project-directory "$PROJECT_DIR" -f "$PROJECT_DIR/docker-compose.yml" \
+    --env-file "$ENV_DOCKER" run --rm --no-deps -T --entrypoint getent backend hosts "$host" >/dev/null 2>&1 || rc=$?
+  case "$rc" in
+    0) ;;
+    124) die "checking whether '$host' resolves inside a container took over 60s; is the Docker daemon healthy?" ;;
+    2) die "the S3 endpoint host '$host' does not resolve inside Docker containers (\"dns error: failed to lookup address information\"). Give the inner Docker daemon a resolver that knows it (\"dns\" in /etc/docker/daemon.json, as the Coder template does) or use an endpoint resolvable from containers" ;;
+    *) die "could not check whether '$host' resolves inside a container (docker compose run exited $rc)" ;;
+  esac
 }
 
 # The pinned convex CLI, run through the project's package manager
@@ -144,6 +152,12 @@ ensure_cli() {
     installed="$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)"
   fi
   [ "$installed" = "$CONVEX_VERSION" ] && return 0
+  # pnpm and yarn come with Node.js through corepack.
+  if ! command -v "$CONVEX_PM" >/dev/null 2>&1 && command -v corepack >/dev/null 2>&1; then
+    case "$CONVEX_PM" in
+      pnpm | yarn) corepack enable >/dev/null 2>&1 || sudo -n corepack enable >/dev/null 2>&1 || true ;;
+    esac
+  fi
   need "$CONVEX_PM" "install it, or change package_manager with \`convex-scaffold upgrade --set package_manager=...\`"
   log "installing dependencies with $CONVEX_PM (convex $CONVEX_VERSION)"
   (cd "$PROJECT_DIR" && timeout "${CONVEX_INSTALL_TIMEOUT:-600}" "$CONVEX_PM" install) || die "$CONVEX_PM install failed"

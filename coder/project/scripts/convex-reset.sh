@@ -37,8 +37,8 @@ if [ "$backup" = 1 ]; then
   mkdir -p "$PROJECT_DIR/backups"
   file="$PROJECT_DIR/backups/convex-export-$(date +%Y%m%d-%H%M%S).zip"
   ensure_cli
-  log "exporting all data to $file"
-  (cd "$PROJECT_DIR" && CI=1 timeout "${CONVEX_EXPORT_TIMEOUT:-900}" "${CONVEX_CLI[@]}" export --path "$file") ||
+  log "exporting all data and stored files to $file"
+  (cd "$PROJECT_DIR" && CI=1 timeout "${CONVEX_EXPORT_TIMEOUT:-900}" "${CONVEX_CLI[@]}" export --include-file-storage --path "$file") ||
     die "the export failed; nothing was deleted"
   [ -s "$file" ] || die "the export is empty; nothing was deleted"
 fi
@@ -48,5 +48,5 @@ compose down -v
 dotenv_set "$ENV_LOCAL" CONVEX_SELF_HOSTED_ADMIN_KEY ""
 "$PROJECT_DIR/scripts/convex-up.sh"
 if [ "$backup" = 1 ]; then
-  log "backup kept at $file; restore it with: ${CONVEX_CLI[*]} import $file (see import --help), then scripts/convex-deploy.sh"
+  log "backup kept at $file; restore documents and files into the fresh backend with: ${CONVEX_CLI[*]} import $file (see import --help), after scripts/convex-deploy.sh"
 fi

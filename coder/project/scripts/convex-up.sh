@@ -9,7 +9,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/convex-common.sh"
 
 need docker "Convex runs in docker compose"
 need curl "it is used for the health checks"
-docker info >/dev/null 2>&1 || die "the Docker daemon is not running (try: sudo service docker start)"
+# The daemon may still be starting (devcontainer feature, Coder's dockerd script).
+docker_deadline=$((SECONDS + ${CONVEX_DOCKER_WAIT:-60}))
+until docker info >/dev/null 2>&1; do
+  [ "$SECONDS" -lt "$docker_deadline" ] ||
+    die "the Docker daemon is not running after ${CONVEX_DOCKER_WAIT:-60}s (try: sudo service docker start)"
+  sleep 2
+done
 
 ensure_env_docker
 check_s3_env
@@ -46,7 +52,11 @@ if [ -n "$key" ] && ! curl -fsS -m 5 -H "Authorization: Convex $key" "$api/api/c
 fi
 if [ -z "$key" ]; then
   # stdout holds only the key (the banner goes to stderr); -T keeps them apart.
-  key="$(compose exec -T backend ./generate_admin_key.sh 2>/dev/null | tail -n 1 | tr -d '\r')"
+  if ! minted="$(compose exec -T backend ./generate_admin_key.sh 2>/dev/null)"; then
+    compose logs --no-color --tail 40 backend >&2 || true
+    die "could not mint an admin key: \`docker compose exec -T backend ./generate_admin_key.sh\` failed (the backend's log is above)"
+  fi
+  key="$(printf '%s\n' "$minted" | tail -n 1 | tr -d '\r')"
   case "$key" in
     *'|'*) ;;
     *) die "generate_admin_key.sh printed no admin key" ;;
