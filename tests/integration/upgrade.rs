@@ -466,3 +466,19 @@ fn package_json_keeps_user_keys_and_gets_the_new_pin() {
         "key order changed: {keys:?}"
     );
 }
+
+#[test]
+fn a_kubernetes_project_upgrades_like_a_docker_one() {
+    let tmp = Sandbox::new();
+    let dir = new_project(&tmp, &["--set", "platform=kubernetes"]);
+    let main_tf_before = text(&dir, "coder/main.tf");
+    let out = upgrade(&dir, &["--release", RELEASE]);
+    assert_code(&out, 0);
+    let main_tf = text(&dir, "coder/main.tf");
+    assert_eq!(main_tf, main_tf_before, "the platform file has no pins");
+    assert!(main_tf.contains("kubernetes_deployment_v1"));
+    assert!(!main_tf.contains("kreuzwerker/docker"));
+    assert!(text(&dir, "coder/convex.tf").contains(NEW_BACKEND_SHA));
+    assert!(text(&dir, "coder/project/docker-compose.yml").contains(NEW_BACKEND_SHA));
+    assert_code(&upgrade(&dir, &["--release", RELEASE, "--check"]), 0);
+}
