@@ -30,6 +30,17 @@ fn bundle(template: &Path, port: u16) -> String {
 }
 
 fn start(sb: &Sandbox, template: &Path, bundle: &str, stubs: &Path) -> std::process::Output {
+    start_with_git(sb, template, bundle, stubs, "")
+}
+
+/// Runs the start script as the Coder agent would, with the env coder_env sets.
+fn start_with_git(
+    sb: &Sandbox,
+    template: &Path,
+    bundle: &str,
+    stubs: &Path,
+    git_url: &str,
+) -> std::process::Output {
     Command::new("bash")
         .arg(template.join("scripts/convex-start.sh"))
         .env(
@@ -39,8 +50,9 @@ fn start(sb: &Sandbox, template: &Path, bundle: &str, stubs: &Path) -> std::proc
         .env("CONVEX_SCAFFOLD_BUNDLE", bundle)
         .env("CONVEX_PROJECT_DIR", sb.path("home/demo"))
         .env("CONVEX_SCAFFOLD_LOG_DIR", sb.path("logs"))
-        .env("CONVEX_GIT_URL", "")
+        .env("CONVEX_GIT_URL", git_url)
         .env("CONVEX_UP_TIMEOUT", "10")
+        .env("CONVEX_SCAFFOLD_CLONE_TIMEOUT", "20")
         .env_remove("CONVEX_SELF_HOSTED_URL")
         .output()
         .unwrap()
@@ -156,22 +168,13 @@ fn credentials_in_the_git_url_never_reach_the_log() {
         .args(["--yes", "--set", "name=demo"])
         .assert()
         .success();
-    let out = Command::new("bash")
-        .arg(template.join("scripts/convex-start.sh"))
-        .env(
-            "PATH",
-            format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap()),
-        )
-        .env("CONVEX_SCAFFOLD_BUNDLE", "")
-        .env("CONVEX_PROJECT_DIR", sb.path("home/demo"))
-        .env("CONVEX_SCAFFOLD_LOG_DIR", sb.path("logs"))
-        .env(
-            "CONVEX_GIT_URL",
-            "https://bob:ghp_SECRET123@127.0.0.1:1/nothing.git",
-        )
-        .env("CONVEX_SCAFFOLD_CLONE_TIMEOUT", "20")
-        .output()
-        .unwrap();
+    let out = start_with_git(
+        &sb,
+        &template,
+        "",
+        &stubs,
+        "https://bob:ghp_SECRET123@127.0.0.1:1/nothing.git",
+    );
     assert_eq!(out.status.code(), Some(1), "the clone cannot succeed");
     let log = std::fs::read_to_string(sb.path("logs/convex-start.log")).unwrap();
     let all = format!(
