@@ -218,7 +218,14 @@ fn describe(p: &Planned, dry_run: bool) -> String {
 /// Prints the plan; with `dry_run`, also a diff of every existing file that
 /// would change (never the content of a secret file).
 pub fn print_plan(planned: &[Planned], dry_run: bool) {
+    let unchanged = planned
+        .iter()
+        .filter(|p| p.action == Action::Unchanged)
+        .count();
     for p in planned {
+        if p.action == Action::Unchanged {
+            continue;
+        }
         println!("{}", describe(p, dry_run));
         if dry_run && p.policy != Policy::Secret {
             if let (Some(old), Action::Merge | Action::Replace { .. } | Action::UpdateState) =
@@ -234,6 +241,9 @@ pub fn print_plan(planned: &[Planned], dry_run: bool) {
                 );
             }
         }
+    }
+    if unchanged > 0 {
+        println!("({unchanged} files already as rendered)");
     }
 }
 
