@@ -330,11 +330,6 @@ fn print_next_steps(dir: &Path, answers: &Answers, target: Target) {
         Target::Project => dir.join("coder"),
         Target::CoderTemplate => dir.to_path_buf(),
     };
-    let wildcard = if answers.wildcard_domain.is_empty() {
-        String::new()
-    } else {
-        format!(" --var wildcard_domain='{}'", answers.wildcard_domain)
-    };
     println!();
     if target == Target::Project {
         println!(
@@ -349,8 +344,7 @@ fn print_next_steps(dir: &Path, answers: &Answers, target: Target) {
         println!("  convex-scaffold doctor     # check everything");
     }
     println!(
-        "Coder: coder templates push {} -d {}{wildcard} -y   (see its README.md)",
-        answers.name,
-        template_dir.display()
+        "Coder: {}   (see its README.md)",
+        crate::outputs::coder::push_command(&answers.name, answers, &template_dir)
     );
 }

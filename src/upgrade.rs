@@ -299,7 +299,7 @@ fn backend_date<'a>(data: &'a pins::PinsData, image: &str) -> Option<&'a str> {
 fn pins_without_flags(recorded: &Pins) -> (Pins, Option<String>) {
     let data = pins::data();
     let defaults = data.default_pins();
-    if *recorded == defaults || !data.problems(recorded).is_empty() {
+    if *recorded == defaults {
         return (defaults, None);
     }
     let mut ahead = Vec::new();
@@ -408,7 +408,37 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
     }
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.allow_known_bad)?;
+    check_no_backend_downgrade(old, &answers, args.allow_known_bad)?;
     Ok((answers, note))
+}
+
+/// An older backend on a data volume a newer one already migrated is known
+/// to break (the backend's migrations are forward-only): refused unless
+/// `--allow-known-bad`.
+fn check_no_backend_downgrade(old: &Answers, new: &Answers, allow: bool) -> Result<()> {
+    let data = pins::data();
+    let (Some(from), Some(to)) = (
+        data.backend_date(&old.backend_image),
+        data.backend_date(&new.backend_image),
+    ) else {
+        return Ok(());
+    };
+    if to >= from {
+        return Ok(());
+    }
+    let message = format!(
+        "this moves the backend back from {from} ({}) to {to} ({}); the backend's data migrations are forward-only, so \
+         an older backend on this project's data volume may refuse to start or corrupt it",
+        old.backend_image, new.backend_image
+    );
+    if allow {
+        eprintln!("warning (--allow-known-bad): {message}");
+        return Ok(());
+    }
+    Err(usage(format!(
+        "refusing a backend downgrade; nothing was written: {message}. Pick a release from {from} or later \
+         (`convex-scaffold pins`), or export the data, reset it (scripts/convex-reset.sh) and pass --allow-known-bad"
+    )))
 }
 
 /// The storage the data volume holds after this upgrade. A change between
@@ -566,6 +596,22 @@ fn merge_env(
         if let Some(key) = env_key(content) {
             present.insert(key.to_owned());
             if let Some(new_line) = example_lines.get(key) {
+                // Storage moved to local: the S3 set must be empty, or the
+                // backend would try S3 again; the old value stays as a comment.
+                let storage_key = key.starts_with("AWS_") || key.starts_with("S3_");
+                if fill_empty
+                    && storage_key
+                    && !env_value_is_empty(content)
+                    && env_value_is_empty(new_line)
+                {
+                    text.push_str(&format!(
+                        "# before storage changed to local (convex-scaffold upgrade): {content}\n"
+                    ));
+                    text.push_str(new_line);
+                    text.push_str(&line[content.len()..]);
+                    filled.push(key.to_owned());
+                    continue;
+                }
                 if fill_empty && env_value_is_empty(content) && !env_value_is_empty(new_line) {
                     text.push_str(new_line);
                     text.push_str(&line[content.len()..]);
@@ -800,7 +846,10 @@ fn plan_steps(
             notes.push(format!("added {}", added.join(", ")));
         }
         if !filled.is_empty() {
-            notes.push(format!("filled empty {}", filled.join(", ")));
+            notes.push(format!(
+                "set {} for the new storage (values you had are kept as comments)",
+                filled.join(", ")
+            ));
         }
         steps.push(
             Step::new(
@@ -810,10 +859,7 @@ fn plan_steps(
                 Some(merged.into_bytes()),
                 0o600,
             )
-            .note(format!(
-                "{}; existing values kept, values not shown",
-                notes.join("; ")
-            )),
+            .note(format!("{}; values not shown", notes.join("; "))),
         );
     }
 
@@ -912,6 +958,15 @@ fn print_header(out: &mut String, plan: &Plan) {
     }
     if let Some(note) = &plan.pins_note {
         say!(out, "  note: {note}");
+    }
+    if plan.old.platform != plan.new.platform {
+        say!(out,
+            "  warning: the Coder template moves from {} to {}. Pushed as a new version of the same template, updating \
+             a workspace destroys its {} volumes — the home folder and the inner Docker data with the Convex database. \
+             Push it as a NEW template instead (e.g. `coder templates push {}-{} -d coder ...`, see coder/README.md for \
+             its --var values), move each project, then retire the old one",
+            plan.old.platform, plan.new.platform, plan.old.platform, plan.new.name, plan.new.platform
+        );
     }
     if plan.old.name != plan.new.name {
         say!(out,
@@ -1023,11 +1078,21 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
         next.push("scripts/convex-up.sh && scripts/convex-deploy.sh   # restart on the new files and redeploy".into());
     }
     if changed.iter().any(|s| s.path.starts_with("coder/")) {
-        next.push(format!(
-            "coder templates push {} -d {} -y   # a new template version for the coder/ folder",
-            plan.new.name,
-            dir.join("coder").display()
-        ));
+        if plan.old.platform == plan.new.platform {
+            next.push(format!(
+                "{}   # a new template version for the coder/ folder",
+                crate::outputs::coder::push_command(&plan.new.name, &plan.new, &dir.join("coder"))
+            ));
+        } else {
+            next.push(format!(
+                "{}   # a NEW template: the platform changed (see the warning above)",
+                crate::outputs::coder::push_command(
+                    &format!("{}-{}", plan.new.name, plan.new.platform),
+                    &plan.new,
+                    &dir.join("coder")
+                )
+            ));
+        }
     }
     if !next.is_empty() {
         say!(out, "Next:");

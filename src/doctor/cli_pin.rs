@@ -256,7 +256,15 @@ fn lockfile(p: &Project, spec: &str, version: &Version, install: &str) -> Check 
     let want = version.to_string();
     let mut found = Vec::new();
     let mut wrong = Vec::new();
+    let mut stale = Vec::new();
     let mut unreadable = Vec::new();
+    // The lockfiles of the package manager the project is set up for.
+    let own: Option<&[&str]> = p.state.as_ref().map(|s| match s.answers.package_manager {
+        crate::answers::PackageManager::Npm => &["package-lock.json", "npm-shrinkwrap.json"][..],
+        crate::answers::PackageManager::Pnpm => &["pnpm-lock.yaml"][..],
+        crate::answers::PackageManager::Yarn => &["yarn.lock"][..],
+        crate::answers::PackageManager::Bun => &["bun.lock", "bun.lockb"][..],
+    });
     for name in [
         "package-lock.json",
         "npm-shrinkwrap.json",
@@ -278,6 +286,10 @@ fn lockfile(p: &Project, spec: &str, version: &Version, install: &str) -> Check 
             "bun.lock" => lockfiles::bun_lock(&text),
             _ => lockfiles::package_lock(&text),
         };
+        if own.is_some_and(|own| !own.contains(&name)) {
+            stale.push(name);
+            continue;
+        }
         match read {
             LockRead::Versions(vs) if vs == [want.clone()] => found.push(name),
             LockRead::Versions(vs) => wrong.push(format!("{name} holds convex {}", vs.join(", "))),
@@ -287,6 +299,21 @@ fn lockfile(p: &Project, spec: &str, version: &Version, install: &str) -> Check 
     }
     if p.dir.join("bun.lockb").exists() {
         unreadable.push("bun.lockb (binary)".into());
+    }
+    if !stale.is_empty() {
+        let pm = p
+            .state
+            .as_ref()
+            .map(|s| s.answers.package_manager.as_str())
+            .unwrap_or("the configured package manager");
+        return Check::fail(
+            "lockfile",
+            format!(
+                "{} belongs to another package manager than {pm}, which this project uses; installs would disagree about the convex version",
+                stale.join(", ")
+            ),
+            format!("delete {} and run `{install}`", stale.join(", ")),
+        );
     }
     if !wrong.is_empty() {
         return Check::fail(

@@ -118,10 +118,17 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
                 set.missing.join(", "),
                 set.present.join(", ")
             ),
-            format!(
-                "set {} in {ENV_DOCKER}, or empty every S3 variable to stay on local storage",
-                set.missing.join(", ")
-            ),
+            if p.state.as_ref().is_some_and(|s| s.answers.storage == crate::answers::Storage::S3) {
+                format!(
+                    "set {} in {ENV_DOCKER} before the first start (to give up S3: `convex-scaffold upgrade --set storage=local --reset-data`)",
+                    set.missing.join(", ")
+                )
+            } else {
+                format!(
+                    "set {} in {ENV_DOCKER}, or empty every S3 variable to stay on local storage",
+                    set.missing.join(", ")
+                )
+            },
         )
         .issue("s3-silently-off")
     });

@@ -27,6 +27,30 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("scripts/convex-reset.sh", "scripts/convex-reset.sh"),
 ];
 
+/// The `coder templates push` command for a rendered template folder (the
+/// template's README lists every variable).
+pub fn push_command(
+    template_name: &str,
+    answers: &crate::answers::Answers,
+    folder: &std::path::Path,
+) -> String {
+    let mut command = format!(
+        "coder templates push {template_name} -d {}",
+        folder.display()
+    );
+    if !answers.wildcard_domain.is_empty() {
+        command.push_str(&format!(
+            " --var wildcard_domain='{}'",
+            answers.wildcard_domain
+        ));
+    }
+    if answers.platform == Platform::Kubernetes {
+        command.push_str(" --var namespace=<namespace>");
+    }
+    command.push_str(" -y");
+    command
+}
+
 /// Adds `coder/…` to `tree`, which already holds the project files to bundle.
 pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result<()> {
     let platform_template = match ctx.platform {

@@ -80,8 +80,27 @@ pub fn apply(
     object_at(pkg, &[section])?.insert("convex".into(), version.clone());
     object_at(pkg, override_path(answers.package_manager))?.insert("convex".into(), version);
     let engines = object_at(pkg, &["engines"])?;
-    engines.insert("node".into(), Value::String(format!(">={node_major}")));
+    // The user's requirement stays unless it is a plain `>=N` below what the
+    // CLI needs (a range we cannot read is theirs to keep).
+    let raise = match engines.get("node").and_then(Value::as_str) {
+        None => true,
+        Some(requirement) => {
+            minimum_node_major(requirement).is_some_and(|major| major < node_major)
+        }
+    };
+    if raise {
+        engines.insert("node".into(), Value::String(format!(">={node_major}")));
+    }
     Ok(())
+}
+
+/// The major version of a plain `>=N[.x.y]` requirement.
+fn minimum_node_major(requirement: &str) -> Option<u32> {
+    let rest = requirement.trim().strip_prefix(">=")?.trim();
+    if rest.contains(['|', ' ', '<']) {
+        return None;
+    }
+    rest.split('.').next()?.parse().ok()
 }
 
 /// A new package.json.
@@ -105,4 +124,29 @@ pub fn to_text(pkg: &Map<String, Value>) -> String {
     let mut text = serde_json::to_string_pretty(pkg).expect("JSON serialises");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers() -> Answers {
+        crate::answers::validate(&crate::answers::with_defaults(&Default::default(), "demo"))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_stricter_node_requirement_is_kept_a_looser_one_raised() {
+        for (existing, expected) in [
+            (">=22", ">=22"),
+            (">=20.11.0", ">=20.11.0"),
+            (">=16", ">=18"),
+            ("^18 || ^20", "^18 || ^20"),
+        ] {
+            let text = format!("{{\"engines\": {{\"node\": \"{existing}\"}}}}");
+            let merged: Value =
+                serde_json::from_str(&merge(&text, &answers(), 18).unwrap()).unwrap();
+            assert_eq!(merged["engines"]["node"], expected, "{existing}");
+        }
+    }
 }

@@ -751,3 +751,19 @@ fn readme_lists_every_doctor_check() {
         );
     }
 }
+
+#[test]
+fn a_lockfile_of_another_package_manager_fails_with_delete_advice() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("p", &[]);
+    std::fs::write(
+        dir.join("package-lock.json"),
+        r#"{"lockfileVersion": 3, "packages": {"node_modules/convex": {"version": "1.24.8"}}}"#,
+    )
+    .unwrap();
+    let check = assert_only_fails(&dir, "lockfile", "delete package-lock.json");
+    assert!(
+        check["message"].as_str().unwrap().contains("pnpm"),
+        "{check}"
+    );
+}

@@ -482,3 +482,44 @@ fn a_kubernetes_project_upgrades_like_a_docker_one() {
     assert!(text(&dir, "coder/project/docker-compose.yml").contains(NEW_BACKEND_SHA));
     assert_code(&upgrade(&dir, &["--release", RELEASE, "--check"]), 0);
 }
+
+#[test]
+fn the_backend_never_moves_back_silently() {
+    let tmp = Sandbox::new();
+    let dir = new_project(&tmp, &[]);
+    // Ahead of the defaults, with a CLI the user accepted as known-bad.
+    let out = upgrade(
+        &dir,
+        &[
+            "--release",
+            RELEASE,
+            "--convex-version",
+            "1.26.1",
+            "--allow-known-bad",
+        ],
+    );
+    assert_code(&out, 0);
+    let before = read_tree(&dir);
+    // A bare upgrade keeps the pins (and so repeats the known-bad refusal)
+    // instead of resetting them to the older defaults.
+    let out = upgrade(&dir, &[]);
+    assert_code(&out, 2);
+    assert_eq!(read_tree(&dir), before);
+    // An explicit older release is refused as a downgrade.
+    let out = upgrade(&dir, &["--release", "2025-05-29"]);
+    assert_code(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("forward-only"));
+    assert_eq!(read_tree(&dir), before);
+}
+
+#[test]
+fn switching_platform_warns_about_the_workspace_volumes() {
+    let tmp = Sandbox::new();
+    let dir = new_project(&tmp, &[]);
+    let out = upgrade(&dir, &["--set", "platform=kubernetes"]);
+    assert_code(&out, 0);
+    let report = stdout(&out);
+    assert!(report.contains("Push it as a NEW template"), "{report}");
+    assert!(report.contains("--var namespace="), "{report}");
+    assert!(text(&dir, "coder/main.tf").contains("kubernetes_deployment_v1"));
+}
