@@ -96,17 +96,7 @@ pub fn plan(dir: &Path, tree: &Tree, answers: &Answers) -> Result<Vec<Planned>> 
     }
     for (path, file) in &tree.files {
         let target = dir.join(path);
-        if target.is_dir() {
-            return Err(usage(format!(
-                "{} is a folder, but convex-scaffold writes a file there; move it away and run again",
-                target.display()
-            )));
-        }
-        let old = match fs::read(&target) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
-        };
+        let old = tree::read_existing(dir, path)?;
         let (action, contents) = match (&old, file.policy) {
             (None, _) => (Action::Create, file.contents.clone()),
             (Some(old), _) if *old == file.contents => (Action::Unchanged, file.contents.clone()),

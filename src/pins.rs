@@ -145,12 +145,20 @@ impl PinsData {
         }
     }
 
+    /// The release whose backend is this commit SHA.
+    pub fn release_with_backend(&self, sha: &str) -> Option<&Release> {
+        self.releases.iter().find(|r| r.backend == sha)
+    }
+
+    /// The first release that ships this dashboard commit SHA.
+    pub fn release_with_dashboard(&self, sha: &str) -> Option<&Release> {
+        self.releases.iter().find(|r| r.dashboard == sha)
+    }
+
     /// The build date of a backend image, when the data knows it.
     pub fn backend_date(&self, image: &str) -> Option<&str> {
         let sha = image_sha(image)?;
-        self.releases
-            .iter()
-            .find(|r| r.backend == sha)
+        self.release_with_backend(sha)
             .map(|r| r.date.as_str())
             .or_else(|| {
                 self.known_builds
@@ -191,9 +199,9 @@ impl PinsData {
             image_sha(&pins.backend_image),
             image_sha(&pins.dashboard_image),
         ) {
-            if let Some(release) = self.releases.iter().find(|r| r.backend == backend) {
+            if let Some(release) = self.release_with_backend(backend) {
                 if release.dashboard != dashboard
-                    && self.releases.iter().any(|r| r.dashboard == dashboard)
+                    && self.release_with_dashboard(dashboard).is_some()
                 {
                     problems.push(format!(
                         "dashboard_image {} does not belong to the {} release of backend {}; that release ships dashboard {}. \

@@ -144,6 +144,23 @@ pub fn check_no_escaping_symlink(root: &Path, rel: &str) -> Result<()> {
     Ok(())
 }
 
+/// The current content of the file `rel` under `dir`, or `None` when there
+/// is none. A folder where a file belongs is a usage error.
+pub fn read_existing(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
+    let target = dir.join(rel);
+    if target.is_dir() {
+        return Err(usage(format!(
+            "{} is a folder, but convex-scaffold manages a file there; move it away and run again",
+            target.display()
+        )));
+    }
+    match fs::read(&target) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", target.display())),
+    }
+}
+
 /// Hook for tests: fail the write of the file whose path equals this
 /// environment variable's value (simulates a full disk mid-way).
 const FAIL_AT_ENV: &str = "CONVEX_SCAFFOLD_TEST_FAIL_WRITE";

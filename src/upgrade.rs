@@ -281,10 +281,7 @@ fn expand_image(value: &str, image: &str) -> String {
 /// The build date of an official dashboard image (the first release that ships it).
 fn dashboard_date<'a>(data: &'a pins::PinsData, image: &str) -> Option<&'a str> {
     let sha = image.strip_prefix(&format!("{}:", data.images.dashboard))?;
-    data.releases
-        .iter()
-        .find(|r| r.dashboard == sha)
-        .map(|r| r.date.as_str())
+    data.release_with_dashboard(sha).map(|r| r.date.as_str())
 }
 
 fn backend_date<'a>(data: &'a pins::PinsData, image: &str) -> Option<&'a str> {
@@ -468,21 +465,6 @@ fn storage_after(args: &UpgradeArgs, state: &State, new: &Answers) -> Result<Sto
         describe(new.storage),
         new = new.storage,
     )))
-}
-
-fn read_opt(dir: &Path, path: &str) -> Result<Option<Vec<u8>>> {
-    let target = dir.join(path);
-    if target.is_dir() {
-        return Err(usage(format!(
-            "{} is a folder, but convex-scaffold manages a file there; move it away and run again",
-            target.display()
-        )));
-    }
-    match fs::read(&target) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", target.display())),
-    }
 }
 
 /// Three-way merge with conflict markers labelled for the user.
@@ -753,7 +735,7 @@ fn plan_steps(
     let node_major = pins::data().node_major(&new.convex_version);
     let mut steps = Vec::new();
     for (path, file) in &theirs.files {
-        let ours = read_opt(dir, path)?;
+        let ours = tree::read_existing(dir, path)?;
         let base_text = base.files.get(path);
         let step = match file.policy {
             Policy::Managed => {
@@ -823,7 +805,7 @@ fn plan_steps(
         (ENV_LOCAL, env_local_keys.as_str(), "the new render"),
     ] {
         tree::check_no_escaping_symlink(dir, path)?;
-        let Some(ours) = read_opt(dir, path)? else {
+        let Some(ours) = tree::read_existing(dir, path)? else {
             continue;
         };
         let Ok(text) = std::str::from_utf8(&ours) else {
@@ -870,7 +852,7 @@ fn plan_steps(
         {
             continue;
         }
-        let Some(ours) = read_opt(dir, path)? else {
+        let Some(ours) = tree::read_existing(dir, path)? else {
             continue;
         };
         if ours == base_text.as_bytes() {
@@ -889,7 +871,7 @@ fn plan_steps(
         let entry = state_tree
             .get(path)
             .expect("with_state adds the state and the base");
-        let ours = read_opt(dir, path)?;
+        let ours = tree::read_existing(dir, path)?;
         if ours.as_deref() != Some(entry.contents.as_slice()) {
             steps.push(Step::new(
                 path,

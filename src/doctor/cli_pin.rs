@@ -223,7 +223,7 @@ fn compat(p: &Project, version: &Version) -> Check {
         );
     };
     let release_cli = pins::image_sha(&image)
-        .and_then(|sha| data.releases.iter().find(|r| r.backend == sha))
+        .and_then(|sha| data.release_with_backend(sha))
         .map(|r| r.cli.clone());
     for rule in &data.requires_backend {
         if rule.cli.matches(version) && date < rule.backend_since.as_str() {

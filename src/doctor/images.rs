@@ -203,8 +203,8 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
         ));
         return;
     };
-    let row = data.releases.iter().find(|r| &r.backend == backend);
-    let dashboard_row = data.releases.iter().find(|r| &r.dashboard == dashboard);
+    let row = data.release_with_backend(backend);
+    let dashboard_row = data.release_with_dashboard(dashboard);
     out.push(match (row, dashboard_row) {
         (Some(row), _) if &row.dashboard == dashboard => Check::pass(
             "images-release",
