@@ -14,6 +14,7 @@ pub mod images;
 pub mod live;
 pub mod lockfiles;
 pub mod secrets;
+pub mod stack;
 pub mod storage;
 pub mod urls;
 
@@ -130,6 +131,7 @@ pub const CHECK_IDS: &[&str] = &[
     "convex-deployment",
     "secret-modes",
     "secret-gitignored",
+    "stack-backend",
     "backend-version",
     "admin-key",
 ];
@@ -141,6 +143,8 @@ pub struct Options {
     pub system: SystemFiles,
     /// Bound of each network step (DNS lookup, connect, read).
     pub timeout: Duration,
+    /// Bound of each `docker` call of the live stack check.
+    pub docker_timeout: Duration,
 }
 
 impl Default for Options {
@@ -149,6 +153,7 @@ impl Default for Options {
             offline: false,
             system: SystemFiles::default(),
             timeout: Duration::from_secs(2),
+            docker_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -374,9 +379,14 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     images::check(project, &mut out);
     env_docker::check(project, &mut out);
     dns::check(project, &options.system, options.timeout, &mut out);
-    storage::check(project, &mut out);
+    // Live: what Docker says about the project's containers.
+    let stack = (!options.offline).then(|| stack::inspect(project, options.docker_timeout));
+    storage::check(project, stack.as_ref(), &mut out);
     urls::check(project, &mut out);
     secrets::check(project, &mut out);
+    if let Some(stack) = &stack {
+        stack::check(project, stack, &mut out);
+    }
     if !options.offline {
         live::check(project, options.timeout, &mut out);
     }
@@ -416,6 +426,9 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
             line.push_str(" -- fix: ");
             line.push_str(&c.fix);
         }
+        if let (Some(issue), true) = (&c.issue, c.status != Status::Pass) {
+            line.push_str(&format!(" [known issue: {issue}]"));
+        }
         text.push_str(&line);
         text.push('\n');
     }
@@ -426,7 +439,7 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
         r.warn,
         r.fail,
         if offline {
-            " (--offline: backend-version and admin-key not checked)"
+            " (--offline: stack-backend, backend-version and admin-key not checked)"
         } else {
             ""
         }

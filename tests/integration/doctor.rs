@@ -152,7 +152,7 @@ fn a_clean_project_passes_offline() {
     // Not installed yet: warnings, not failures.
     assert_eq!(with_status(&checks, "warn"), ["lockfile", "node-modules"]);
     for id in convex_scaffold::doctor::CHECK_IDS {
-        let expected = !["s3-dns", "backend-version", "admin-key"].contains(id);
+        let expected = !["s3-dns", "stack-backend", "backend-version", "admin-key"].contains(id);
         assert_eq!(checks.contains_key(*id), expected, "{id}");
     }
 }
@@ -766,4 +766,80 @@ fn a_lockfile_of_another_package_manager_fails_with_delete_advice() {
         check["message"].as_str().unwrap().contains("pnpm"),
         "{check}"
     );
+}
+
+/// A `docker` stand-in on PATH for the live stack check: `ps` lists one
+/// backend container (or none), `volume ls` the data volume (or none),
+/// `inspect` prints STATE, `logs` prints LOG.
+fn stub_docker(sb: &Sandbox, container: bool, volume: bool, state: &str, log: &str) -> String {
+    let bin = sb.path("stub-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        "#!/bin/sh\ncase \"$1\" in\n  ps) {ps} ;;\n  volume) {vol} ;;\n  inspect) printf '%s\\n' '{state}' ;;\n  logs) printf '%s\\n' '{log}' ;;\n  *) exit 1 ;;\nesac\n",
+        ps = if container { "echo 0123456789abcdef0123" } else { "true" },
+        vol = if volume { "echo clean_data" } else { "true" },
+    );
+    let path = bin.join("docker");
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
+#[test]
+fn a_backend_refusing_to_start_is_named_from_its_own_log() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("clean", &[]);
+    let path = stub_docker(
+        &sb,
+        true,
+        true,
+        "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4\trestarting\t4\t1",
+        "Error: Database was initialized with Some(S3 { s3_prefix: \"clean\" }), but backend started up with Local { dir: \"/convex/data/storage\" }",
+    );
+    let (code, checks) = run_json(&dir, &[], &[("PATH", &path)]);
+    assert_eq!(code, 1);
+    let stack = &checks["stack-backend"];
+    assert_eq!(stack["status"], "fail", "{stack}");
+    assert_eq!(stack["issue"], "storage-type-mismatch", "{stack}");
+    assert!(
+        stack["message"]
+            .as_str()
+            .unwrap()
+            .contains("restart loop (4 restarts)"),
+        "{stack}"
+    );
+    // The text output names the known issue too.
+    let out = doctor(&dir).env("PATH", &path).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("[known issue: storage-type-mismatch]"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_healthy_backend_container_passes_and_a_never_started_volume_is_not_called_initialised() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("clean", &[]);
+    let path = stub_docker(
+        &sb,
+        true,
+        true,
+        "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4\trunning\t0\t0",
+        "INFO convex_local_backend: backend listening on 0.0.0.0:3210",
+    );
+    let (_, checks) = run_json(&dir, &[], &[("PATH", &path)]);
+    assert_eq!(checks["stack-backend"]["status"], "pass", "{checks:#?}");
+    assert!(checks["storage-initial"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("initialised with local"));
+
+    let path = stub_docker(&sb, false, false, "", "");
+    let (_, checks) = run_json(&dir, &[], &[("PATH", &path)]);
+    assert_eq!(checks["stack-backend"]["status"], "warn", "{checks:#?}");
+    let initial = checks["storage-initial"]["message"].as_str().unwrap();
+    assert!(initial.contains("does not exist yet"), "{initial}");
+    assert!(!initial.contains("initialised"), "{initial}");
 }

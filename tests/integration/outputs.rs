@@ -53,7 +53,10 @@ fn check_compose(dir: &Path, storage: &str, backend: &str) {
     assert_eq!(b["restart"], "unless-stopped");
     assert_eq!(
         b["ports"],
-        serde_json::json!(["${PORT:-3210}:3210", "${SITE_PROXY_PORT:-3211}:3211"])
+        serde_json::json!([
+            "127.0.0.1:${PORT:-3210}:3210",
+            "127.0.0.1:${SITE_PROXY_PORT:-3211}:3211"
+        ])
     );
     assert_eq!(b["volumes"][0], "data:/convex/data");
     assert_eq!(
@@ -71,7 +74,7 @@ fn check_compose(dir: &Path, storage: &str, backend: &str) {
     }
     let d = &compose["services"]["dashboard"];
     assert_eq!(d["depends_on"]["backend"]["condition"], "service_healthy");
-    assert_eq!(d["ports"][0], "${DASHBOARD_PORT:-6791}:6791");
+    assert_eq!(d["ports"][0], "127.0.0.1:${DASHBOARD_PORT:-6791}:6791");
     assert!(compose["volumes"].as_object().unwrap().contains_key("data"));
 }
 

@@ -158,7 +158,11 @@ fn up_starts_compose_mints_the_admin_key_once_and_writes_it_0600() {
     );
     let local = parse_dotenv(&text(&dir, ".env.local"));
     assert_eq!(local["CONVEX_SELF_HOSTED_ADMIN_KEY"], KEY);
-    assert_eq!(local["CONVEX_SELF_HOSTED_URL"], "http://127.0.0.1:3210");
+    // The URL follows the port the backend is published on (.env.docker).
+    assert_eq!(
+        local["CONVEX_SELF_HOSTED_URL"],
+        format!("http://127.0.0.1:{port}")
+    );
     assert_eq!(mode(&dir.join(".env.local")), 0o600);
     // The key is never printed.
     assert!(!String::from_utf8_lossy(&out.stderr).contains("0123456789abcdef"));
