@@ -128,6 +128,7 @@ pub const CHECK_IDS: &[&str] = &[
     "url-cloud-origin",
     "url-self-hosted",
     "url-frontend",
+    "ports",
     "convex-deployment",
     "secret-modes",
     "secret-gitignored",
@@ -383,6 +384,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     let stack = (!options.offline).then(|| stack::inspect(project, options.docker_timeout));
     storage::check(project, stack.as_ref(), &mut out);
     urls::check(project, &mut out);
+    urls::check_ports(project, &mut out);
     secrets::check(project, &mut out);
     if let Some(stack) = &stack {
         stack::check(project, stack, &mut out);

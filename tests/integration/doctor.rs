@@ -843,3 +843,25 @@ fn a_healthy_backend_container_passes_and_a_never_started_volume_is_not_called_i
     assert!(initial.contains("does not exist yet"), "{initial}");
     assert!(!initial.contains("initialised"), "{initial}");
 }
+
+#[test]
+fn ports_must_agree_with_env_docker_everywhere() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("clean", &[]);
+    let (_, checks) = run_json(&dir, &["--offline"], &[]);
+    assert_eq!(checks["ports"]["status"], "pass", "{checks:#?}");
+
+    edit(&dir, ".env.docker", "PORT=3210\n", "PORT=3310\n");
+    let (code, checks) = run_json(&dir, &["--offline"], &[]);
+    assert_eq!(code, 1);
+    let message = checks["ports"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("CONVEX_CLOUD_ORIGIN is http://127.0.0.1:3210"),
+        "{message}"
+    );
+    assert!(message.contains("published on port 3310"), "{message}");
+    assert!(
+        message.contains("does not forward port(s) 3310"),
+        "{message}"
+    );
+}
