@@ -146,7 +146,9 @@ wait_for_docker() {
   case "$host" in
     unix://*) socket="${host#unix://}" ;;
   esac
-  if [ -n "$socket" ] && [ ! -S "$socket" ] && ! pgrep -x dockerd >/dev/null 2>&1; then
+  # (Without pgrep nothing can be told: wait as for a starting daemon.)
+  if [ -n "$socket" ] && [ ! -S "$socket" ] && command -v pgrep >/dev/null 2>&1 &&
+    ! pgrep -x dockerd >/dev/null 2>&1; then
     die "the Docker daemon is not running: no socket at $socket and no dockerd process (start it: sudo service docker start, or sudo dockerd &)"
   fi
   log "waiting for the Docker daemon at $host (up to ${limit}s)"
