@@ -174,7 +174,7 @@ fn a_clean_s3_project_passes_offline() {
 #[test]
 fn a_caret_pin_fails_cli_pin() {
     let sb = Sandbox::new();
-    let dir = sb.new_project("caret", &[]);
+    let dir = sb.new_project("caret", &["--release", "2025-05-29"]);
     edit(
         &dir,
         "package.json",
@@ -302,7 +302,12 @@ fn a_lockfile_holding_another_version_fails_lockfile() {
     {
         let dir = sb.new_project(
             &format!("lock{i}"),
-            &["--set", &format!("package_manager={pm}")],
+            &[
+                "--release",
+                "2025-05-29",
+                "--set",
+                &format!("package_manager={pm}"),
+            ],
         );
         // The right version passes ...
         std::fs::write(dir.join(file), body.replace("VERSION", "1.24.8")).unwrap();
@@ -355,7 +360,7 @@ fn node_modules_holding_another_version_fails() {
 #[test]
 fn a_latest_image_fails_images_pinned() {
     let sb = Sandbox::new();
-    let dir = sb.new_project("latest", &[]);
+    let dir = sb.new_project("latest", &["--release", "2025-05-29"]);
     edit(
         &dir,
         "docker-compose.yml",
