@@ -123,7 +123,8 @@ pub struct DoctorArgs {
     /// Project folder (default: the current folder).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Skip the checks that talk to the running backend.
+    /// Skip the live checks: the pinned images on this machine or the
+    /// registry (docker image/manifest inspect), and the running backend.
     #[arg(long)]
     pub offline: bool,
     /// Print the results as JSON.

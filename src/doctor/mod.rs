@@ -13,6 +13,7 @@ pub mod env_docker;
 pub mod images;
 pub mod live;
 pub mod lockfiles;
+pub mod registry;
 pub mod secrets;
 pub mod storage;
 pub mod urls;
@@ -130,6 +131,7 @@ pub const CHECK_IDS: &[&str] = &[
     "convex-deployment",
     "secret-modes",
     "secret-gitignored",
+    "images-present",
     "backend-version",
     "admin-key",
 ];
@@ -141,6 +143,10 @@ pub struct Options {
     pub system: SystemFiles,
     /// Bound of each network step (DNS lookup, connect, read).
     pub timeout: Duration,
+    /// The docker client, and the bound of each docker call (a registry
+    /// look-up can take seconds).
+    pub docker: String,
+    pub docker_timeout: Duration,
 }
 
 impl Default for Options {
@@ -149,6 +155,8 @@ impl Default for Options {
             offline: false,
             system: SystemFiles::default(),
             timeout: Duration::from_secs(2),
+            docker: "docker".into(),
+            docker_timeout: Duration::from_secs(15),
         }
     }
 }
@@ -378,6 +386,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     urls::check(project, &mut out);
     secrets::check(project, &mut out);
     if !options.offline {
+        registry::check(project, &options.docker, options.docker_timeout, &mut out);
         live::check(project, options.timeout, &mut out);
     }
     out
@@ -426,7 +435,7 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
         r.warn,
         r.fail,
         if offline {
-            " (--offline: backend-version and admin-key not checked)"
+            " (--offline: images-present, backend-version and admin-key not checked)"
         } else {
             ""
         }
