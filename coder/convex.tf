@@ -42,7 +42,7 @@ variable "docker_runtime" {
 
 variable "workspace_image" {
   type        = string
-  description = "Workspace image. It needs Docker Engine (dockerd, docker CLI, compose plugin), git, curl and passwordless sudo for the user coder (uid 1000)."
+  description = "Workspace image. It needs Docker Engine (dockerd, docker CLI, compose plugin), git, curl, Node.js as new as the pinned convex CLI needs (local.node_major or later; the start script checks it) and passwordless sudo for the user coder (uid 1000)."
   default     = "codercom/enterprise-node:ubuntu"
 }
 
