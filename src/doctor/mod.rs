@@ -8,11 +8,13 @@
 
 pub mod cli_pin;
 pub mod dns;
+pub mod docker;
 pub mod dotenv;
 pub mod env_docker;
 pub mod images;
 pub mod live;
 pub mod lockfiles;
+pub mod registry;
 pub mod secrets;
 pub mod stack;
 pub mod storage;
@@ -132,6 +134,7 @@ pub const CHECK_IDS: &[&str] = &[
     "convex-deployment",
     "secret-modes",
     "secret-gitignored",
+    "images-present",
     "stack-backend",
     "backend-version",
     "admin-key",
@@ -144,7 +147,9 @@ pub struct Options {
     pub system: SystemFiles,
     /// Bound of each network step (DNS lookup, connect, read).
     pub timeout: Duration,
-    /// Bound of each `docker` call of the live stack check.
+    /// The docker client, and the bound of each docker call (a registry
+    /// look-up can take seconds).
+    pub docker: String,
     pub docker_timeout: Duration,
 }
 
@@ -154,7 +159,8 @@ impl Default for Options {
             offline: false,
             system: SystemFiles::default(),
             timeout: Duration::from_secs(2),
-            docker_timeout: Duration::from_secs(5),
+            docker: "docker".into(),
+            docker_timeout: Duration::from_secs(15),
         }
     }
 }
@@ -381,7 +387,8 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     env_docker::check(project, &mut out);
     dns::check(project, &options.system, options.timeout, &mut out);
     // Live: what Docker says about the project's containers.
-    let stack = (!options.offline).then(|| stack::inspect(project, options.docker_timeout));
+    let stack = (!options.offline)
+        .then(|| stack::inspect(project, &options.docker, options.docker_timeout));
     storage::check(project, stack.as_ref(), &mut out);
     urls::check(project, &mut out);
     urls::check_ports(project, &mut out);
@@ -390,6 +397,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
         stack::check(project, stack, &mut out);
     }
     if !options.offline {
+        registry::check(project, &options.docker, options.docker_timeout, &mut out);
         live::check(project, options.timeout, &mut out);
     }
     out
@@ -441,7 +449,7 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
         r.warn,
         r.fail,
         if offline {
-            " (--offline: stack-backend, backend-version and admin-key not checked)"
+            " (--offline: images-present, stack-backend, backend-version and admin-key not checked)"
         } else {
             ""
         }

@@ -109,7 +109,7 @@ exit 0
 }
 
 fn project_with_port(sb: &Sandbox, port: u16) -> PathBuf {
-    let dir = sb.new_project("demo", &[]);
+    let dir = sb.new_project("demo", &["--release", "2025-05-29"]);
     let env = text(&dir, ".env.docker").replace("PORT=3210", &format!("PORT={port}"));
     std::fs::write(dir.join(".env.docker"), env).unwrap();
     dir
