@@ -493,7 +493,10 @@ fn eval_locals(tf: &Tf, world: &World, wanted: &[&str]) -> BTreeMap<String, Valu
             ),
             (
                 "coder_parameter",
-                obj(&[("git_url", obj(&[("value", world.git_url.clone().into())]))]),
+                obj(&[
+                    ("git_url", obj(&[("value", world.git_url.clone().into())])),
+                    ("start_frontend", obj(&[("value", "false".into())])),
+                ]),
             ),
         ]),
     ));
@@ -918,6 +921,12 @@ fn check_shared(files: &Files, a: &Answers) {
     .into();
     if let Some(var) = a.frontend.url_var() {
         want_keys.insert(var);
+        want_keys.insert("CONVEX_FRONTEND_PORT");
+        want_keys.insert("CONVEX_START_FRONTEND");
+        if !a.wildcard_domain.is_empty() {
+            want_keys.insert("CONVEX_SCAFFOLD_FRONTEND_HOST");
+            want_keys.insert("CONVEX_SCAFFOLD_FRONTEND_CLIENT_PORT");
+        }
     }
     let world = World::new("Dev-WS", "Alice");
     let got = eval_locals(&tf, &world, &["workspace_env", "too_long_app_host_labels"]);
@@ -960,6 +969,24 @@ fn check_shared(files: &Files, a: &Answers) {
     }
     if let Some(var) = a.frontend.url_var() {
         assert_eq!(env_values[var], api, "{var}");
+        assert_eq!(
+            env_values["CONVEX_FRONTEND_PORT"],
+            a.frontend.dev_port().unwrap().to_string()
+        );
+        assert_eq!(env_values["CONVEX_START_FRONTEND"], "false");
+        if !a.wildcard_domain.is_empty() {
+            // What vite.config.ts / next.config.ts allow, and where Vite's
+            // HMR websocket connects: the Frontend app's host on the
+            // access URL's port (https://coder.example.com: 443).
+            let frontend = url("frontend", "");
+            let host = frontend.strip_prefix("https://").unwrap();
+            let (host, port) = match host.rsplit_once(':') {
+                Some((h, p)) => (h.to_owned(), p.to_owned()),
+                None => (host.to_owned(), "443".to_owned()),
+            };
+            assert_eq!(env_values["CONVEX_SCAFFOLD_FRONTEND_HOST"], host);
+            assert_eq!(env_values["CONVEX_SCAFFOLD_FRONTEND_CLIENT_PORT"], port);
+        }
     }
     assert_eq!(
         env_values["CONVEX_SITE_ORIGIN"],
