@@ -298,11 +298,12 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     if args.dry_run {
         println!("dry run: nothing is written to {}", dir.display());
         print_plan(&planned, true);
+        print_frontend_note(&answers, existing_frontend.as_deref(), true);
         return Ok(Outcome::Success);
     }
     tree::write_all(dir, &writes_for(&planned))?;
     print_plan(&planned, false);
-    print_frontend_note(&answers, existing_frontend.as_deref());
+    print_frontend_note(&answers, existing_frontend.as_deref(), false);
     print_next_steps(dir, &answers, target);
     if target == Target::Project && starter_rendered(&planned, &answers) {
         print_starter_steps(&answers);
@@ -333,15 +334,20 @@ fn initial_storage(dir: &Path, answers: &Answers) -> Result<answers::Storage> {
     Ok(state.scaffold.initial_storage)
 }
 
-/// Says what happened to the frontend when the folder already had one.
-fn print_frontend_note(answers: &Answers, existing_frontend: Option<&str>) {
+/// Says what happens to the frontend when the folder already has one.
+fn print_frontend_note(answers: &Answers, existing_frontend: Option<&str>, dry_run: bool) {
     let (Some(reason), Some(var)) = (existing_frontend, answers.frontend.url_var()) else {
         return;
     };
+    let (added, touched, wired) = if dry_run {
+        ("would be added", "would not be touched", "would be wired")
+    } else {
+        ("was added", "were not touched", "were wired")
+    };
     println!();
     println!(
-        "Frontend: {reason}, so no {} starter app was added and your app's files were not touched. \
-         Only {var} (in .env.local) and package.json (convex pin, scripts) were wired; read the Convex URL \
+        "Frontend: {reason}, so no {} starter app {added} and your app's files {touched}. \
+         Only {var} (in .env.local) and package.json (convex pin, scripts) {wired}; read the Convex URL \
          from {var} in your app.",
         answers.frontend
     );
