@@ -263,7 +263,7 @@ if [ "${CONVEX_START_FRONTEND:-false}" = "true" ] && [ -n "$FRONTEND_PORT" ]; th
   else
     command -v "$pm" >/dev/null 2>&1 || fail "start_frontend is on, but '$pm' is not installed in the workspace image"
     node -e 'process.exit(require("./package.json").scripts?.dev ? 0 : 1)' 2>>"$LOG" ||
-      fail "start_frontend is on, but package.json has no \"dev\" script to start"
+      fail "start_frontend is on, but $PROJECT_DIR/package.json has no \"dev\" script to start (add one that serves port $FRONTEND_PORT, or turn the start_frontend parameter off)"
     bin="$(node -e 'const s = require("./package.json").scripts.dev.trim().split(/\s+/)[0]; process.stdout.write(s)' 2>>"$LOG" || true)"
     if [ -n "$bin" ] && [ ! -e "node_modules/.bin/$bin" ]; then
       run_logged "$FRONTEND_INSTALL_TIMEOUT" "Installing the frontend's dependencies ($pm install)" "$pm" install
