@@ -2,7 +2,8 @@
 # End-to-end proof of the frontend starters (issue 13).
 #   tests/e2e/frontend/run.sh BIN OUTDIR
 # BIN: the convex-scaffold binary. OUTDIR: a folder for artifacts (logs,
-# the browser's screenshot and report).
+# the browser's screenshot and report; OUTDIR/work, the scratch folder, is
+# emptied first).
 #
 # For each starter (vite, nextjs): render a project with `BIN new`, install
 # with the project's package manager, run the real build (`vite build`;
@@ -37,6 +38,7 @@ mkdir -p "$WORK"
 
 failed=0
 pids=()
+# shellcheck disable=SC2329 # called by the EXIT trap
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do
@@ -105,7 +107,7 @@ done
 
 # start_standin RELEASE_DATE: the shared stand-in on 127.0.0.1.
 start_standin() {
-  local release="$1" port site_port i
+  local release="$1" port site_port _
   port="$(free_port)"
   site_port="$(free_port)"
   STANDIN_ENV=(
@@ -116,7 +118,7 @@ start_standin() {
   )
   env "${STANDIN_ENV[@]}" "$standin_python" -u -m standin serve >"$STANDIN_LOG" 2>&1 &
   pids+=("$!")
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     if curl -fsS -m 1 "http://127.0.0.1:$port/version" >/dev/null 2>&1; then
       CONVEX_URL="http://127.0.0.1:$port"
       return 0
