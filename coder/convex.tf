@@ -61,6 +61,17 @@ data "coder_parameter" "git_url" {
   icon         = "/icon/git.svg"
 }
 
+data "coder_parameter" "start_frontend" {
+  name         = "start_frontend"
+  display_name = "Start the frontend dev server"
+  description  = "At the end of every start, after the backend is up and the functions are deployed, run the project's dev script (port ${local.frontend_port}) in the background, for the Frontend app. Its log: ${local.log_dir}/frontend-dev.log."
+  type         = "bool"
+  default      = "false"
+  mutable      = true
+  order        = 2
+  icon         = "/emojis/1f5a5.png"
+}
+
 locals {
   # Answers given to convex-scaffold.
   project_name     = "coder"
@@ -115,6 +126,9 @@ locals {
     if local.public_urls && length(label) > 63 && (key != "frontend" || local.frontend_port != "")
   ]
 
+  # The port browsers reach subdomain apps on (the pattern's, or the access URL's).
+  app_client_port = length(regexall(":", var.wildcard_domain)) > 0 ? split(":", var.wildcard_domain)[1] : (local.app_port_suffix != "" ? replace(local.app_port_suffix, ":", "") : (local.access_scheme == "https" ? "443" : "80"))
+
   convex_api_url       = local.public_urls ? "${local.access_scheme}://${local.app_hosts.api}${local.app_port_suffix}" : "http://127.0.0.1:3210"
   convex_site_url      = local.public_urls ? "${local.access_scheme}://${local.app_hosts.site}${local.app_port_suffix}" : "http://127.0.0.1:3211"
   convex_dashboard_url = local.public_urls ? "${local.access_scheme}://${local.app_hosts.dashboard}${local.app_port_suffix}" : "http://127.0.0.1:6791"
@@ -135,6 +149,16 @@ locals {
       CONVEX_DASHBOARD_URL       = local.convex_dashboard_url
     },
     local.frontend_url_var != "" ? { (local.frontend_url_var) = local.convex_api_url } : {},
+    {
+      CONVEX_FRONTEND_PORT  = local.frontend_port
+      CONVEX_START_FRONTEND = data.coder_parameter.start_frontend.value
+    },
+    # The dev server (vite.config.ts / next.config.ts) accepts the Frontend
+    # app's host name, and Vite's HMR websocket connects to the proxy's port.
+    local.public_urls ? {
+      CONVEX_SCAFFOLD_FRONTEND_HOST        = split(":", local.app_hosts.frontend)[0]
+      CONVEX_SCAFFOLD_FRONTEND_CLIENT_PORT = local.app_client_port
+    } : {},
   )
 
   image_tags = {
@@ -332,17 +356,24 @@ resource "coder_app" "convex_dashboard" {
   }
 }
 
-# The frontend's dev server, once started by hand (e.g. npm run dev).
+# The frontend's dev server: started by the start script when the
+# start_frontend parameter is on, or by hand (the package manager's `run dev`).
 resource "coder_app" "frontend" {
   count = local.frontend_port != "" ? 1 : 0
 
   agent_id     = local.agent_id
   slug         = local.app_slugs.frontend
-  display_name = "Frontend (${local.frontend})"
+  display_name = "Frontend"
   icon         = "/emojis/1f5a5.png"
   url          = "http://localhost:${local.frontend_port}"
   subdomain    = true
   share        = "owner"
   open_in      = "tab"
   order        = 4
+
+  healthcheck {
+    url       = "http://localhost:${local.frontend_port}/"
+    interval  = 10
+    threshold = 30
+  }
 }

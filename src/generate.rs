@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use crate::answers::{self, Answers};
 use crate::cli::GenerateArgs;
 use crate::error::{usage, Outcome};
-use crate::outputs::{gitignore, package_json};
+use crate::outputs::{gitignore, package_json, starter};
 use crate::pins;
 use crate::project;
 use crate::prompt;
@@ -87,6 +87,8 @@ fn free_backup_name(dir: &Path, path: &str, taken: &[String]) -> String {
 /// Decides, for every file of `tree`, what writing it into `dir` means.
 pub fn plan(dir: &Path, tree: &Tree, answers: &Answers) -> Result<Vec<Planned>> {
     let node_major = pins::data().node_major(&answers.convex_version);
+    let starter_paths = starter::paths(answers.frontend);
+    let with_starter = starter_paths.iter().any(|p| tree.files.contains_key(p));
     let mut planned = Vec::new();
     let mut backups = Vec::new();
     if dir.exists() {
@@ -103,12 +105,20 @@ pub fn plan(dir: &Path, tree: &Tree, answers: &Answers) -> Result<Vec<Planned>> 
             (Some(_), Policy::Secret) => (Action::KeepSecret, Vec::new()),
             (Some(old), Policy::MergeJson) => {
                 let text = String::from_utf8_lossy(old);
-                let merged = package_json::merge(&text, answers, node_major).map_err(|e| {
-                    usage(format!(
-                        "{} {e}; fix it or move it away, then run again",
-                        target.display()
-                    ))
-                })?;
+                let merged = package_json::merge(&text, answers, node_major)
+                    .and_then(|merged| {
+                        if with_starter {
+                            starter::apply_to_text(&merged, answers.frontend)
+                        } else {
+                            Ok(merged)
+                        }
+                    })
+                    .map_err(|e| {
+                        usage(format!(
+                            "{} {e}; fix it or move it away, then run again",
+                            target.display()
+                        ))
+                    })?;
                 let action = if merged.as_bytes() == old.as_slice() {
                     Action::Unchanged
                 } else {
@@ -270,8 +280,13 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
         )));
     }
 
+    // The starter app only goes into a folder without a frontend of its own.
+    let existing_frontend = match target {
+        Target::Project => starter::existing_frontend(dir, answers.frontend)?,
+        Target::CoderTemplate => None,
+    };
     let secret = project::generate_instance_secret()?;
-    let rendered = project::render(&answers, Some(&secret))?;
+    let rendered = project::render_with(&answers, Some(&secret), existing_frontend.is_none())?;
     let tree = match target {
         Target::Project => project::with_state(
             rendered,
@@ -283,11 +298,16 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     if args.dry_run {
         println!("dry run: nothing is written to {}", dir.display());
         print_plan(&planned, true);
+        print_frontend_note(&answers, existing_frontend.as_deref(), true);
         return Ok(Outcome::Success);
     }
     tree::write_all(dir, &writes_for(&planned))?;
     print_plan(&planned, false);
+    print_frontend_note(&answers, existing_frontend.as_deref(), false);
     print_next_steps(dir, &answers, target);
+    if target == Target::Project && starter_rendered(&planned, &answers) {
+        print_starter_steps(&answers);
+    }
     Ok(Outcome::Success)
 }
 
@@ -334,6 +354,44 @@ fn initial_storage(dir: &Path, answers: &Answers) -> Result<answers::Storage> {
         )));
     }
     Ok(state.scaffold.initial_storage)
+}
+
+/// Says what happens to the frontend when the folder already has one.
+fn print_frontend_note(answers: &Answers, existing_frontend: Option<&str>, dry_run: bool) {
+    let (Some(reason), Some(var)) = (existing_frontend, answers.frontend.url_var()) else {
+        return;
+    };
+    let (added, touched, wired) = if dry_run {
+        ("would be added", "would not be touched", "would be wired")
+    } else {
+        ("was added", "were not touched", "were wired")
+    };
+    println!();
+    println!(
+        "Frontend: {reason}, so no {} starter app {added} and your app's files {touched}. \
+         Only {var} (in .env.local) and package.json (convex pin, scripts) {wired}; read the Convex URL \
+         from {var} in your app.",
+        answers.frontend
+    );
+}
+
+/// Whether `new` rendered the frontend starter (its files are in the plan).
+fn starter_rendered(planned: &[Planned], answers: &Answers) -> bool {
+    let paths = starter::paths(answers.frontend);
+    !paths.is_empty() && planned.iter().any(|p| paths.contains(&p.path))
+}
+
+/// How to start the starter app, after the backend steps above.
+fn print_starter_steps(answers: &Answers) {
+    let (Some(port), Some(var)) = (answers.frontend.dev_port(), answers.frontend.url_var()) else {
+        return;
+    };
+    println!(
+        "Frontend ({}): after the steps above, `{} run dev` serves it on http://localhost:{port} \
+         (it reads {var} from .env.local and shows what health:ping answers)",
+        answers.frontend,
+        answers.package_manager.as_str()
+    );
 }
 
 fn print_next_steps(dir: &Path, answers: &Answers, target: Target) {

@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::answers::{self, Answers, RawAnswers, Storage};
 use crate::cli::UpgradeArgs;
 use crate::error::{usage, Outcome};
-use crate::outputs::{gitignore, package_json};
+use crate::outputs::{gitignore, package_json, starter};
 use crate::pins::{self, Pins};
 use crate::project;
 use crate::state::{Base, State, BASE_FILE, STATE_FILE};
@@ -698,8 +698,12 @@ fn plan_steps(
     new: &Answers,
     initial_storage: Storage,
 ) -> Result<Vec<Step>> {
+    // The frontend starter stays managed where the last render had it; a
+    // project whose app is the user's own (or predates the starter) gets none.
+    let with_starter =
+        starter::rendered_in(base, old.frontend) || starter::rendered_in(base, new.frontend);
     // The secret files are rendered only to learn the keys they should have.
-    let rendered = project::render(new, Some(""))?;
+    let rendered = project::render_with(new, Some(""), with_starter)?;
     let env_local_keys = rendered.text(ENV_LOCAL).unwrap_or("").to_owned();
     let mut theirs = Tree::default();
     for (path, file) in &rendered.files {
@@ -755,12 +759,20 @@ fn plan_steps(
                         ))
                     })?;
                     let merged = if file.policy == Policy::MergeJson {
-                        let merged = package_json::merge(&text, new, node_major).map_err(|e| {
-                            usage(format!(
-                                "{} {e}; nothing was written. Fix it or move it away, then run again",
-                                dir.join(path).display()
-                            ))
-                        })?;
+                        let merged = package_json::merge(&text, new, node_major)
+                            .and_then(|merged| {
+                                if with_starter {
+                                    starter::apply_to_text(&merged, new.frontend)
+                                } else {
+                                    Ok(merged)
+                                }
+                            })
+                            .map_err(|e| {
+                                usage(format!(
+                                    "{} {e}; nothing was written. Fix it or move it away, then run again",
+                                    dir.join(path).display()
+                                ))
+                            })?;
                         repin_everywhere(&merged, &new.convex_version.to_string())
                     } else {
                         gitignore::merge(&text)

@@ -82,5 +82,17 @@ pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result
             Policy::Managed,
         );
     }
+    // The frontend starter, when rendered, travels too: the start_frontend
+    // parameter runs its dev server in workspaces without git_url.
+    for path in crate::outputs::starter::paths(ctx.frontend) {
+        if let Some(entry) = tree.get(&path).cloned() {
+            tree.insert(
+                format!("coder/project/{path}"),
+                entry.contents,
+                entry.mode,
+                Policy::Managed,
+            );
+        }
+    }
     Ok(())
 }

@@ -10,6 +10,11 @@ pub const ENTRIES: &[&str] = &[
     "backups/",
     "node_modules/",
     ".convex-scaffold/logs/",
+    // build output of the frontend starters
+    "dist/",
+    ".next/",
+    "next-env.d.ts",
+    "*.tsbuildinfo",
 ];
 
 pub fn render() -> String {

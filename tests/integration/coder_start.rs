@@ -265,3 +265,116 @@ fn a_node_too_old_for_the_pinned_cli_stops_the_start_before_anything_runs() {
         "{log}"
     );
 }
+
+/// `start_frontend=true`: after the deploy the script installs what the dev
+/// script needs, starts `pnpm run dev` detached (its own session, no pipe of
+/// the agent held), waits for the port and ends; the dev server runs on.
+#[test]
+fn start_frontend_runs_the_dev_server_detached_and_waits_for_its_port() {
+    use std::io::Read as _;
+
+    let sb = Sandbox::new();
+    let (port, _seen) = start_backend();
+    let stubs = stub_bin(sb.tmp.path());
+    let template = sb.path("tpl");
+    bin()
+        .arg("coder")
+        .arg(&template)
+        .args(["--yes", "--set", "name=demo"])
+        .assert()
+        .success();
+    let frontend_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // pnpm stand-in: `install` provides node_modules/.bin/vite, `run dev`
+    // serves the folder on the port (and records its pid), the rest goes
+    // to the shared stub.
+    let dev_pid = sb.path("dev.pid");
+    let wrapper = sb.path("frontend-bin");
+    std::fs::create_dir_all(&wrapper).unwrap();
+    std::fs::write(
+        wrapper.join("pnpm"),
+        format!(
+            r#"#!/usr/bin/env bash
+if [ "$1" = install ]; then mkdir -p node_modules/.bin && touch node_modules/.bin/vite; fi
+if [ "$1 $2" = "run dev" ]; then echo $$ > "{pid}"; exec python3 -m http.server {frontend_port} --bind 127.0.0.1; fi
+exec "{stubs}/pnpm" "$@"
+"#,
+            pid = dev_pid.display(),
+            stubs = stubs.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(wrapper.join("pnpm"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let mut child = Command::new("bash")
+        .arg(template.join("scripts/convex-start.sh"))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}:{}",
+                wrapper.display(),
+                stubs.display(),
+                std::env::var("PATH").unwrap()
+            ),
+        )
+        .env("CONVEX_SCAFFOLD_BUNDLE", bundle(&template, port))
+        .env(
+            "CONVEX_SCAFFOLD_CLI_VERSION",
+            tf_local(&template, "convex_version"),
+        )
+        .env(
+            "CONVEX_SCAFFOLD_NODE_MAJOR",
+            tf_local(&template, "node_major"),
+        )
+        .env("CONVEX_PROJECT_DIR", sb.path("home/demo"))
+        .env("CONVEX_SCAFFOLD_LOG_DIR", sb.path("logs"))
+        .env("CONVEX_GIT_URL", "")
+        .env("CONVEX_UP_TIMEOUT", "10")
+        .env("CONVEX_START_FRONTEND", "true")
+        .env("CONVEX_FRONTEND_PORT", frontend_port.to_string())
+        .env("CONVEX_SCAFFOLD_FRONTEND_WAIT", "30")
+        .env_remove("CONVEX_SELF_HOSTED_URL")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let status = child.wait().unwrap();
+    // The pipe reaches EOF only when no process holds it: the dev server
+    // must not (the agent would wait for it).
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        let _ = tx.send(text);
+    });
+    let printed = rx.recv_timeout(std::time::Duration::from_secs(20));
+    let pid = std::fs::read_to_string(&dev_pid).unwrap_or_default();
+    let answered = std::net::TcpStream::connect(("127.0.0.1", frontend_port)).is_ok();
+    if !pid.trim().is_empty() {
+        let _ = Command::new("kill").arg(pid.trim()).status();
+    }
+    let log = std::fs::read_to_string(sb.path("logs/convex-start.log")).unwrap_or_default();
+    assert!(status.success(), "{log}");
+    let printed = printed.expect("the dev server holds the start script's stdout");
+    assert!(
+        printed.contains(&format!("dev server answers on port {frontend_port}")),
+        "{printed}"
+    );
+    assert!(answered, "the dev server stopped with the start script");
+    assert!(
+        std::fs::read_to_string(sb.path("calls.log"))
+            .unwrap()
+            .contains("pnpm install"),
+        "node_modules/.bin/vite was missing, so the script installs first"
+    );
+    assert!(sb.path("logs/frontend-dev.log").is_file());
+}

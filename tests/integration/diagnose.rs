@@ -465,6 +465,7 @@ fn every_catalogue_entry_has_a_sample() {
         "Site url should start with https:// or http:// but got 'x'",
         "Temporary failure in name resolution",
         "Your admin has not configured subdomain application access",
+        "WebSocket connection to 'ws://127.0.0.1:3210/api/1.24.8/sync' failed: ",
     ];
     let findings = scan_bytes(samples.join("\n").as_bytes());
     let found = ids(&findings);
@@ -965,4 +966,56 @@ fn readme_lists_every_catalogue_entry() {
             issue.id
         );
     }
+}
+
+/// What a user pastes from the browser console of the frontend starter
+/// (lines as headless Chromium printed them in tests/e2e/frontend).
+#[test]
+fn frontend_starter_console_lines() {
+    // The Convex websocket to a host where nothing answers (the Vite app
+    // built with VITE_CONVEX_URL=http://127.0.0.1:3210, opened from another
+    // machine).
+    expect(
+        "WebSocket connection to 'ws://127.0.0.1:3210/api/1.24.8/sync' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED\n",
+        &["websocket-wrong-host"],
+        1,
+        "ws://127.0.0.1:3210/api/1.24.8/sync",
+    );
+    expect(
+        "index-DjSkeYem.js:9 WebSocket connection to 'wss://convex-api--main--ws--alice.coder.example.com/api/1.24.8/sync' failed: \n",
+        &["websocket-wrong-host"],
+        1,
+        "wss://convex-api--main--ws--alice",
+    );
+    expect(
+        "Firefox can\u{2019}t establish a connection to the server at ws://localhost:3210/api/1.24.8/sync.\n",
+        &["websocket-wrong-host"],
+        1,
+        "ws://localhost:3210",
+    );
+    // Functions not deployed: the query's error, with or without the request id.
+    expect(
+        "Uncaught Error: [CONVEX Q(health:ping)] [Request ID: 0f3c2a1b9d8e7f60] Server Error\n    at ConvexReactClient.queryResult (index-DjSkeYem.js:9:1234)\n",
+        &["functions-not-deployed"],
+        1,
+        "[CONVEX Q(health:ping)]",
+    );
+    expect(
+        "Uncaught Error: [CONVEX Q(health:ping)] Could not find public function for 'health:ping'.\n  Called by client\n",
+        &["functions-not-deployed"],
+        1,
+        "health:ping",
+    );
+    // The https page of Coder's Frontend app calling the http backend.
+    expect(
+        "Mixed Content: The page at 'https://frontend--main--ws--alice.coder.example.com/' was loaded over HTTPS, but attempted to connect to the insecure WebSocket endpoint 'ws://127.0.0.1:3210/api/1.24.8/sync'. This request has been blocked; this endpoint must be available over WSS.\n",
+        &["insecure-websocket-mixed-content"],
+        1,
+        "Mixed Content",
+    );
+    // The dev server's HMR websocket is not the Convex one.
+    assert!(scan_bytes(
+        b"WebSocket connection to 'wss://frontend--main--ws--alice.coder.example.com:5173/?token=abc' failed: \n"
+    )
+    .is_empty());
 }

@@ -8,6 +8,7 @@ mod coder_template;
 mod diagnose;
 mod doctor;
 mod escaping;
+mod frontend;
 mod hardening;
 mod new;
 mod outputs;

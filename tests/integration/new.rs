@@ -158,7 +158,11 @@ fn cli_newer_than_the_backend_supports_is_refused() {
 #[test]
 fn new_release_pins_a_row_by_date_or_sha_and_refuses_unknown_rows() {
     let sb = Sandbox::new();
-    let seed = sb.new_project("seed", &["--release", "2025-05-29"]);
+    // No frontend: engines.node is then the CLI's own requirement alone.
+    let seed = sb.new_project(
+        "seed",
+        &["--release", "2025-05-29", "--set", "frontend=none"],
+    );
     let pkg: serde_json::Value = serde_json::from_str(&text(&seed, "package.json")).unwrap();
     assert_eq!(pkg["dependencies"]["convex"], "1.24.8");
     assert_eq!(pkg["pnpm"]["overrides"]["convex"], "1.24.8");
@@ -203,7 +207,8 @@ fn new_renders_the_newest_known_good_pair_by_default() {
     let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
     assert_eq!(pkg["dependencies"]["convex"], DEFAULT_CLI);
     assert_eq!(pkg["pnpm"]["overrides"]["convex"], DEFAULT_CLI);
-    assert_eq!(pkg["engines"]["node"], ">=20");
+    // The CLI needs Node 20; the Vite starter (the default frontend) 20.19.
+    assert_eq!(pkg["engines"]["node"], ">=20.19");
     let compose = text(&dir, "docker-compose.yml");
     for image in ["convex-backend", "convex-dashboard"] {
         assert!(

@@ -91,7 +91,7 @@ exit 0
         r#"#!/usr/bin/env bash
 echo "pnpm $* CI=${{CI:-}}" >> "{log}"
 if [ "$1 $2 $3" = "exec convex export" ]; then prev=""; for a in "$@"; do if [ "$prev" = --path ]; then echo zip > "$a"; fi; prev="$a"; done; fi
-if [ "$1" = install ]; then mkdir -p node_modules/convex; echo '{{"version": "1.24.8"}}' > node_modules/convex/package.json; fi
+if [ "$1" = install ]; then v=$(sed -n 's/.*"convex": "\([0-9.]*\)".*/\1/p' package.json | head -n 1); mkdir -p node_modules/convex; echo "{{\"version\": \"$v\"}}" > node_modules/convex/package.json; fi
 exit 0
 "#,
         log = root.join("calls.log").display()

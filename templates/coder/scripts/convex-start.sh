@@ -273,3 +273,45 @@ say "Convex is ready."
 say "  API (CONVEX_SELF_HOSTED_URL): ${CONVEX_SELF_HOSTED_URL:-http://127.0.0.1:3210}"
 say "  HTTP actions:                 ${CONVEX_SITE_ORIGIN:-http://127.0.0.1:3211}"
 say "  Dashboard:                    ${CONVEX_DASHBOARD_URL:-http://127.0.0.1:6791} (admin key: $PROJECT_DIR/.env.local)"
+
+# --- 5. the frontend's dev server (workspace parameter start_frontend) ------------
+FRONTEND_PORT="${CONVEX_FRONTEND_PORT:-}"
+FRONTEND_WAIT="${CONVEX_SCAFFOLD_FRONTEND_WAIT:-180}"
+FRONTEND_INSTALL_TIMEOUT="${CONVEX_SCAFFOLD_FRONTEND_INSTALL_TIMEOUT:-600}"
+FRONTEND_LOG="$LOG_DIR/frontend-dev.log"
+pm="$(sed -n "s/^CONVEX_PM=['\"]\{0,1\}\([a-z]*\)['\"]\{0,1\}$/\1/p" scripts/convex-config.sh 2>/dev/null | tail -n 1)"
+pm="${pm:-npm}"
+if [ "${CONVEX_START_FRONTEND:-false}" = "true" ] && [ -n "$FRONTEND_PORT" ]; then
+  if curl -fsS -o /dev/null -m 5 "http://127.0.0.1:$FRONTEND_PORT/" 2>/dev/null; then
+    say "Frontend: something already answers on port $FRONTEND_PORT; not starting another dev server."
+  else
+    command -v "$pm" >/dev/null 2>&1 || fail "start_frontend is on, but '$pm' is not installed in the workspace image"
+    node -e 'process.exit(require("./package.json").scripts?.dev ? 0 : 1)' 2>>"$LOG" ||
+      fail "start_frontend is on, but $PROJECT_DIR/package.json has no \"dev\" script to start (add one that serves port $FRONTEND_PORT, or turn the start_frontend parameter off)"
+    bin="$(node -e 'const s = require("./package.json").scripts.dev.trim().split(/\s+/)[0]; process.stdout.write(s)' 2>>"$LOG" || true)"
+    if [ -n "$bin" ] && [ ! -e "node_modules/.bin/$bin" ]; then
+      run_logged "$FRONTEND_INSTALL_TIMEOUT" "Installing the frontend's dependencies ($pm install)" "$pm" install
+    fi
+    say "Starting the frontend dev server ($pm run dev, port $FRONTEND_PORT); log: $FRONTEND_LOG"
+    printf '==== %s %s run dev\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$pm" >>"$FRONTEND_LOG"
+    # Its own session, every descriptor away from the agent's pipes: the
+    # script ends while the dev server runs on.
+    setsid nohup "$pm" run dev </dev/null >>"$FRONTEND_LOG" 2>&1 &
+    dev_pid=$!
+    deadline=$((SECONDS + FRONTEND_WAIT))
+    until curl -fsS -o /dev/null -m 5 "http://127.0.0.1:$FRONTEND_PORT/" 2>/dev/null; do
+      if ! kill -0 "$dev_pid" 2>/dev/null; then
+        tail -n 40 "$FRONTEND_LOG" >>"$LOG" 2>/dev/null || true
+        fail "the frontend dev server exited before answering on port $FRONTEND_PORT; see $FRONTEND_LOG"
+      fi
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        tail -n 40 "$FRONTEND_LOG" >>"$LOG" 2>/dev/null || true
+        fail "the frontend dev server does not answer on port $FRONTEND_PORT after ${FRONTEND_WAIT}s; see $FRONTEND_LOG"
+      fi
+      sleep 2
+    done
+    say "Frontend: dev server answers on port $FRONTEND_PORT (the Frontend app)."
+  fi
+elif [ -n "$FRONTEND_PORT" ]; then
+  say "Frontend: not started (workspace parameter start_frontend is off); run '$pm run dev' in $PROJECT_DIR."
+fi

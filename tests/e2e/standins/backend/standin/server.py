@@ -104,7 +104,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.rfile.read(length) if length and not self._body_read else b""
+        self._body_read = True
         enc = (self.headers.get("Content-Encoding") or "").lower()
         if enc == "br":
             if brotli is None:
@@ -181,6 +182,7 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         started = time.monotonic()
         self._status = 0
+        self._body_read = False
         try:
             from . import routes  # late import: routes imports this module
 
@@ -204,6 +206,12 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             if self._status:
                 self._log_request(self._status, started)
+            if not self._body_read and not self.close_connection:
+                # Keep the connection usable: drop a body nobody read.
+                try:
+                    self._body()
+                except (OSError, ValueError, HttpError):
+                    self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
 
