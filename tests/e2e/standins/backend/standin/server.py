@@ -286,6 +286,25 @@ def initialize_storage(backend: Backend) -> None:
         log.info(f"Using local storage at {current['dir']}")
 
 
+def migrate(backend: Backend, release: str) -> None:
+    """crates/model/src/migrations.rs: upstream migrates its database forward
+    one integer version at a time and only warns when the database is ahead
+    of the binary. The stand-in uses release dates in place of the version
+    numbers (which it does not know per release)."""
+    persisted = backend.state.read(lambda d: d.get("dbVersion"))
+    target = "model::migrations"
+    if persisted is None or persisted < release:
+        if persisted is not None:
+            log.info(f"Migrating to {release}", target=target)
+        backend.state.write(lambda d: d.__setitem__("dbVersion", release))
+        if persisted is not None:
+            log.info(f"Migrated {release}", target=target)
+    elif persisted == release:
+        log.info(f"db metadata version up to date at {release}", target=target)
+    else:
+        log.warn(f"persisted db metadata version is ahead at {persisted}, this binary is at {release}", target=target)
+
+
 def serve() -> None:
     global BACKEND
     release = config.release_date()
@@ -306,6 +325,7 @@ def serve() -> None:
     backend.site_origin = site
     BACKEND = backend
     initialize_storage(backend)
+    migrate(backend, release)
 
     bind = config.bind_address()
     api = Server((bind, config.api_port()), Handler)
