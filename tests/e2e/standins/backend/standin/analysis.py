@@ -18,7 +18,7 @@ _ASSIGN = re.compile(r"(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:/\*.*?\*/
 # esbuild keepNames: `var ve = /* @__PURE__ */ n((...) => {...}, "queryGeneric");`
 # or `function ve(...) {...}` followed by `n(ve, "queryGeneric");`.
 _KEEPNAME_VAR = re.compile(r"(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*/\*\s*@__PURE__\s*\*/\s*[\w$]+\(")
-_KEEPNAME_TAIL = re.compile(r"[)}],\s*\"([\w$]+)\"\)")
+_KEEPNAME_TAIL = re.compile(r"[)}]\s*,\s*\"([\w$]+)\"\);")
 _KEEPNAME_CALL = re.compile(r"\b[\w$]+\(([A-Za-z_$][\w$]*),\s*\"([\w$]+)\"\)")
 
 _KINDS = [
@@ -111,6 +111,12 @@ def analyze_module(path: str, source: str) -> List[Dict[str, Any]]:
             {"name": exported, "udfType": kind[0], "visibility": kind[1], "value": value}
         )
     return functions
+
+
+def has_exports(path: str, source: str) -> bool:
+    if path.startswith("_deps/") or path.startswith("_generated/"):
+        return False
+    return bool(_exports(source))
 
 
 def module_name(path: str) -> str:

@@ -75,7 +75,10 @@ def _commit(modules: List[Dict[str, Any]], udf_server_version: str, cfg: Dict[st
     _store_modules(modules)
     funcs: Dict[str, Any] = {}
     for m in modules:
-        for f in analysis.analyze_module(m["path"], m["source"]):
+        found = analysis.analyze_module(m["path"], m["source"])
+        if not found and analysis.has_exports(m["path"], m["source"]):
+            log.warn(f"could not tell which functions {m['path']} exports; calls to them will not be found")
+        for f in found:
             funcs[f"{analysis.module_name(m['path'])}:{f['name']}"] = {
                 "udfType": f["udfType"], "visibility": f["visibility"], "value": f["value"],
             }
