@@ -1,0 +1,1 @@
+"""Stand-in for the self-hosted Convex backend (tests only; see ../../README.md)."""

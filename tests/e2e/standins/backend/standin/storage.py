@@ -1,0 +1,215 @@
+"""Blob storage: local directory or an S3-compatible endpoint.
+
+Local: $STORAGE_DIR/<kind>/<key>, like upstream's
+/convex/data/storage/{files,modules,exports,search,snapshot_imports}.
+
+S3: plain PUT/GET object requests, signed with AWS Signature V4 when
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set, to S3_ENDPOINT_URL (never to
+AWS itself: without S3_ENDPOINT_URL the stand-in refuses to send anything and
+says so). Path style when AWS_S3_FORCE_PATH_STYLE is the literal `true` (Rust
+bool::from_str, like upstream); otherwise virtual-host style
+`<bucket>.<endpoint host>`, which is what makes MinIO-style endpoints fail DNS
+inside Docker. Upstream uses multipart uploads; the stand-in uses single PUTs.
+"""
+
+import datetime
+import hashlib
+import hmac
+import http.client
+import os
+import socket
+import urllib.parse
+from typing import Optional
+
+
+KIND_BUCKET = {
+    "exports": "S3_STORAGE_EXPORTS_BUCKET",
+    "snapshot_imports": "S3_STORAGE_SNAPSHOT_IMPORTS_BUCKET",
+    "modules": "S3_STORAGE_MODULES_BUCKET",
+    "files": "S3_STORAGE_FILES_BUCKET",
+    "search": "S3_STORAGE_SEARCH_BUCKET",
+}
+
+
+class StorageError(Exception):
+    pass
+
+
+def dispatch_failure(exc: BaseException) -> str:
+    """The AWS Rust SDK's wording for a request that never got a reply
+    (DispatchFailure), as seen in upstream backend logs."""
+    if isinstance(exc, socket.gaierror):
+        return (
+            "dispatch failure: other: client error (Connect): dns error: "
+            f"failed to lookup address information: {exc.strerror}"
+        )
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return (
+            "dispatch failure: io error: client error (Connect): tcp connect error: "
+            f"{exc.strerror} (os error {exc.errno})"
+        )
+    return f"dispatch failure: other: {exc}"
+
+
+class LocalStorage:
+    mode = "local"
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        for kind in KIND_BUCKET:
+            os.makedirs(os.path.join(root, kind), exist_ok=True)
+
+    def _path(self, kind: str, key: str) -> str:
+        safe = key.replace("/", "_")
+        return os.path.join(self.root, kind, safe)
+
+    def put(self, kind: str, key: str, data: bytes) -> None:
+        target = self._path(kind, key)
+        tmp = target + ".tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+
+    def get(self, kind: str, key: str) -> bytes:
+        try:
+            with open(self._path(kind, key), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise StorageError(f"object {kind}/{key} not found") from None
+
+
+class S3Storage:
+    mode = "s3"
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.endpoint = os.environ.get("S3_ENDPOINT_URL") or ""
+        self.region = os.environ.get("AWS_REGION") or ""
+        self.path_style = os.environ.get("AWS_S3_FORCE_PATH_STYLE") == "true"
+        self.access_key = os.environ.get("AWS_ACCESS_KEY_ID") or ""
+        self.secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY") or ""
+        self.session_token = os.environ.get("AWS_SESSION_TOKEN") or ""
+
+    def endpoint_host(self) -> Optional[str]:
+        if not self.endpoint:
+            return None
+        return urllib.parse.urlsplit(self.endpoint).hostname
+
+    def _target(self, kind: str, key: str):
+        if not self.endpoint:
+            raise StorageError(
+                "the stand-in talks to S3_ENDPOINT_URL only and never to AWS; set S3_ENDPOINT_URL"
+            )
+        bucket = os.environ[KIND_BUCKET[kind]]
+        url = urllib.parse.urlsplit(self.endpoint)
+        object_key = urllib.parse.quote(self.prefix + key, safe="/-_.~")
+        if self.path_style:
+            host = url.hostname
+            path = f"/{bucket}/{object_key}"
+        else:
+            host = f"{bucket}.{url.hostname}"
+            path = f"/{object_key}"
+        port = url.port or (443 if url.scheme == "https" else 80)
+        return url.scheme, host, port, path
+
+    def _signed_headers(self, method: str, host_header: str, path: str, body: bytes):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+        payload_hash = hashlib.sha256(body).hexdigest()
+        headers = {"host": host_header, "x-amz-content-sha256": payload_hash, "x-amz-date": amz_date}
+        if self.session_token:
+            headers["x-amz-security-token"] = self.session_token
+        if not (self.access_key and self.secret_key):
+            return headers
+        signed = sorted(headers)
+        canonical = "\n".join(
+            [
+                method,
+                path,
+                "",
+                "".join(f"{h}:{headers[h]}\n" for h in signed),
+                ";".join(signed),
+                payload_hash,
+            ]
+        )
+        scope = f"{amz_date[:8]}/{self.region}/s3/aws4_request"
+        to_sign = "\n".join(
+            ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+        )
+
+        def h(key: bytes, msg: str) -> bytes:
+            return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+        k = h(("AWS4" + self.secret_key).encode(), amz_date[:8])
+        k = h(k, self.region)
+        k = h(k, "s3")
+        k = h(k, "aws4_request")
+        signature = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+        headers["authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={self.access_key}/{scope}, "
+            f"SignedHeaders={';'.join(signed)}, Signature={signature}"
+        )
+        return headers
+
+    def _request(self, method: str, kind: str, key: str, body: bytes = b"") -> bytes:
+        scheme, host, port, path = self._target(kind, key)
+        default_port = 443 if scheme == "https" else 80
+        host_header = host if port == default_port else f"{host}:{port}"
+        headers = self._signed_headers(method, host_header, path, body)
+        conn_cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        conn = conn_cls(host, port, timeout=10)
+        try:
+            conn.request(method, path, body=body if method == "PUT" else None, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        except (OSError, http.client.HTTPException) as exc:
+            raise StorageError(dispatch_failure(exc)) from None
+        finally:
+            conn.close()
+        if resp.status >= 300:
+            raise StorageError(
+                f"service error: unhandled error: {method} {kind} object answered HTTP {resp.status}"
+            )
+        return data
+
+    def put(self, kind: str, key: str, data: bytes) -> None:
+        try:
+            self._request("PUT", kind, key, data)
+        except StorageError as exc:
+            raise StorageError(f"Failed to create multipart upload: {exc}") from None
+
+    def get(self, kind: str, key: str) -> bytes:
+        return self._request("GET", kind, key)
+
+    def probe(self) -> Optional[str]:
+        """Resolve (and connect to) the host a module upload would use.
+        Returns upstream's error text, or None when reachable."""
+        if not self.endpoint:
+            return None
+        scheme, host, port, _ = self._target("modules", "probe")
+        try:
+            with socket.create_connection((host, port), timeout=5):
+                return None
+        except OSError as exc:
+            return f"Failed to create multipart upload: {dispatch_failure(exc)}"
+
+
+def open_storage(storage_type: dict):
+    if storage_type["tag"] == "S3":
+        return S3Storage(storage_type["s3Prefix"])
+    return LocalStorage(storage_type["dir"])
+
+
+def describe(storage_type: Optional[dict], initializer: bool = False) -> str:
+    """Rust Debug formatting of StorageType / StorageTagInitializer
+    (crates/model/src/database_globals/types.rs)."""
+    if storage_type is None:
+        return "None"
+    if storage_type["tag"] == "S3":
+        if initializer:
+            return "S3"
+        return f'S3 {{ s3_prefix: "{storage_type["s3Prefix"]}" }}'
+    return f'Local {{ dir: "{storage_type["dir"]}" }}'
+
