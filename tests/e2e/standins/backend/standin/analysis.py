@@ -15,6 +15,12 @@ from typing import Any, Dict, List, Optional, Tuple
 _EXPORT_BLOCK = re.compile(r"export\s*\{([^}]*)\}")
 _ASSIGN = re.compile(r"(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:/\*.*?\*/\s*)?([A-Za-z_$][\w$]*)\s*([(;,\n])")
 
+# esbuild keepNames: `var ve = /* @__PURE__ */ n((...) => {...}, "queryGeneric");`
+# or `function ve(...) {...}` followed by `n(ve, "queryGeneric");`.
+_KEEPNAME_VAR = re.compile(r"(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*/\*\s*@__PURE__\s*\*/\s*[\w$]+\(")
+_KEEPNAME_TAIL = re.compile(r"\),\s*\"([\w$]+)\"\)")
+_KEEPNAME_CALL = re.compile(r"\b[\w$]+\(([A-Za-z_$][\w$]*),\s*\"([\w$]+)\"\)")
+
 _KINDS = [
     ("internalQuery", "Query", "internal"),
     ("internalMutation", "Mutation", "internal"),
@@ -27,7 +33,7 @@ _KINDS = [
 
 _LITERAL = r"(\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|-?\d+(?:\.\d+)?|true|false|null)"
 _HANDLER_LITERAL = re.compile(
-    r"handler\s*:\s*(?:/\*.*?\*/\s*)?(?:__name\(\s*)?(?:async\s*)?\(\s*\)\s*=>\s*" + _LITERAL
+    r"handler\s*:\s*(?:/\*.*?\*/\s*)?(?:[\w$]+\(\s*)?(?:async\s*)?\(\s*\)\s*=>\s*" + _LITERAL
 )
 
 
@@ -70,6 +76,13 @@ def analyze_module(path: str, source: str) -> List[Dict[str, Any]]:
     assigns: Dict[str, Tuple[str, int]] = {}
     for m in _ASSIGN.finditer(source):
         assigns.setdefault(m.group(1), (m.group(2), m.end()))
+    kept: Dict[str, str] = {}
+    for m in _KEEPNAME_VAR.finditer(source):
+        tail = _KEEPNAME_TAIL.search(source, m.end(), m.end() + 4000)
+        if tail:
+            kept.setdefault(m.group(1), tail.group(1))
+    for m in _KEEPNAME_CALL.finditer(source):
+        kept.setdefault(m.group(1), m.group(2))
     functions = []
     for local, exported in _exports(source):
         ctor = assigns.get(local)
@@ -80,14 +93,18 @@ def analyze_module(path: str, source: str) -> List[Dict[str, Any]]:
         seen = set()
         while target and target not in seen:
             seen.add(target)
-            kind = _kind(target)
+            kind = _kind(target) or _kind(kept.get(target, ""))
             if kind:
                 break
             target = assigns.get(target, (None, 0))[0]
         if kind is None or kind[0] == "HttpAction":
             continue
         value = None
-        hm = _HANDLER_LITERAL.search(source, pos, pos + 2000)
+        window = source[pos : pos + 2000]
+        cut = re.search(r"\n\s*(?:var|let|const|export|function)\b|;\s*(?:var|let|const|export)\b", window)
+        if cut:
+            window = window[: cut.start()]
+        hm = _HANDLER_LITERAL.search(window)
         if hm:
             value = _literal_value(hm.group(1))
         functions.append(

@@ -5,7 +5,7 @@ import re
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import config, functions, log, push, server
+from . import config, exports, functions, log, push, server, sync
 from .server import HttpError
 
 Route = Tuple[str, "re.Pattern[str]", Callable[..., None], Optional[str]]
@@ -209,4 +209,24 @@ def site_proxy(h) -> None:
     h.send_text(404, "No matching routes found")
 
 
+# ---- sync websocket ---------------------------------------------------------
+@route("GET", "/api/[^/]+/sync")
+def sync_versioned(h) -> None:
+    sync.handle(h)
+
+
+@route("GET", "/api/sync")
+def sync_plain(h) -> None:
+    sync.handle(h)
+
+
+@route("GET", "/__standin/sync-log")
+def sync_log(h) -> None:
+    """Stand-in-only: every sync upgrade request seen (path, Host, Origin)."""
+    with server.BACKEND.sync_log_lock:
+        entries = list(server.BACKEND.sync_log)
+    h.send_json(200, entries)
+
+
 push.register(route)
+exports.register(route)
