@@ -29,7 +29,12 @@ declare -a FAILED_NAMES=()
 scenario() {
   local name="$1" fn="$2" t0=$SECONDS rc=0
   log "---- scenario: $name"
-  ( set -euo pipefail; "$fn" ) || rc=$?
+  # Not `( ... ) || rc=$?`: on the left of || bash ignores set -e inside the
+  # subshell, and a failing step would not stop the scenario.
+  set +e
+  ( set -euo pipefail; "$fn" )
+  rc=$?
+  set -e
   if [ "$rc" -eq 0 ]; then
     PASSED=$((PASSED + 1))
     log "PASS $name ($((SECONDS - t0))s)"

@@ -22,8 +22,8 @@ PY
 # Builds stand-ins for the images a rendered project pins.
 standins_for() {
   local dir="$1" backend dashboard sha
-  backend="$(sed -n 's/^ *image: *\(.*convex-backend.*\)$/\1/p' "$dir/docker-compose.yml" | head -1)"
-  dashboard="$(sed -n 's/^ *image: *\(.*convex-dashboard.*\)$/\1/p' "$dir/docker-compose.yml" | head -1)"
+  backend="$(sed -n 's/^ *image: *\(.*convex-backend.*\)$/\1/p' "$dir/docker-compose.yml" | head -1 | tr -d "\"'")"
+  dashboard="$(sed -n 's/^ *image: *\(.*convex-dashboard.*\)$/\1/p' "$dir/docker-compose.yml" | head -1 | tr -d "\"'")"
   [ -n "$backend" ] && [ -n "$dashboard" ] || die "no pinned images in $dir/docker-compose.yml"
   sha="${backend##*:}"
   build_standins "$backend" "$dashboard" "$(release_date_of "$sha")"
