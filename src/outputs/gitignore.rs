@@ -10,6 +10,8 @@ pub const ENTRIES: &[&str] = &[
     "backups/",
     "node_modules/",
     ".convex-scaffold/logs/",
+    // What the Coder start script unpacked into this workspace (per-workspace state).
+    ".convex-scaffold/bundle.sha256",
 ];
 
 pub fn render() -> String {
