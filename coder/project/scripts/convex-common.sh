@@ -190,6 +190,10 @@ ensure_package_manager() {
     if [ "$(printf '%s\n' "$out" | tail -n 1)" = "$want" ]; then
       PM_CMD=(corepack "$CONVEX_PM@$want")
       set_convex_cli
+      # The same command in the user's terminal (shims next to node; best effort).
+      if ! command -v "$CONVEX_PM" >/dev/null 2>&1; then
+        corepack enable "$CONVEX_PM" >/dev/null 2>&1 || sudo -n corepack enable "$CONVEX_PM" >/dev/null 2>&1 || true
+      fi
       log "using $CONVEX_PM@$want through corepack"
       return 0
     fi

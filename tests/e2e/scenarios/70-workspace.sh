@@ -83,17 +83,26 @@ ws_prepare() {
   pm="${spec%%@*}"
   version="${spec#*@}"
   [ "$("$pm" --version)" = "$version" ] || fail "host $pm is $("$pm" --version), the project pins $spec"
-  local cache="$WS_OUT/cache" prep="$WS_OUT/prep"
-  ws_log "preparing npm caches on the host with $spec (the workspace's network is internal)"
-  npm cache add "$spec" --cache "$cache/npm" >/dev/null 2>&1 || fail "npm cache add $spec"
-  rm -rf "$prep" && cp -a "$WS_PROJECT" "$prep" && rm -rf "$prep/node_modules"
-  case "$pm" in
-    pnpm) (cd "$prep" && pnpm install --store-dir "$cache/pnpm-store" --cache-dir "$cache/pnpm-cache" \
-      >"$WS_OUT/prep-install.log" 2>&1) || { cat "$WS_OUT/prep-install.log" >&2; fail "pnpm install on the host"; } ;;
-    *) (cd "$prep" && npm install --cache "$cache/npm" >"$WS_OUT/prep-install.log" 2>&1) ||
-      { cat "$WS_OUT/prep-install.log" >&2; fail "npm install on the host"; } ;;
-  esac
-  rm -rf "$prep"
+  # Shared by the workspaces of this run that pin the same package manager
+  # and dependencies (the project's name does not matter to the caches).
+  local deps cache prep="$WS_OUT/prep"
+  deps="$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p.pop("name",None); print(json.dumps(p,sort_keys=True))' "$WS_PROJECT/package.json" | sha256sum | cut -c1-12)"
+  cache="$E2E_RUN/ws-cache-$pm-$version-$deps"
+  if [ -f "$cache/.ready" ]; then
+    ws_log "npm caches for $spec already prepared in this run: $cache"
+  else
+    ws_log "preparing npm caches on the host with $spec (the workspace's network is internal)"
+    npm cache add "$spec" --cache "$cache/npm" >/dev/null 2>&1 || fail "npm cache add $spec"
+    rm -rf "$prep" && cp -a "$WS_PROJECT" "$prep" && rm -rf "$prep/node_modules"
+    case "$pm" in
+      pnpm) (cd "$prep" && pnpm install --store-dir "$cache/pnpm-store" --cache-dir "$cache/pnpm-cache" \
+        >"$WS_OUT/prep-install.log" 2>&1) || { cat "$WS_OUT/prep-install.log" >&2; fail "pnpm install on the host"; } ;;
+      *) (cd "$prep" && npm install --cache "$cache/npm" >"$WS_OUT/prep-install.log" 2>&1) ||
+        { cat "$WS_OUT/prep-install.log" >&2; fail "npm install on the host"; } ;;
+    esac
+    rm -rf "$prep"
+    touch "$cache/.ready"
+  fi
   chown -R 1000:1000 "$cache"
   WS_ENV=(-e "npm_config_cache=$WS_CACHE_MOUNT/npm" -e npm_config_offline=true
     -e "npm_config_store_dir=$WS_CACHE_MOUNT/pnpm-store" -e "npm_config_cache_dir=$WS_CACHE_MOUNT/pnpm-cache"
