@@ -304,6 +304,14 @@ ws_stop() {
   docker exec -u root "$WS_CONTAINER" service docker stop >/dev/null 2>&1 || true
 }
 
+# Nothing inside the workspace went to the public API URL (Coder's proxy):
+# the DNS stand-in logs every lookup (defect 5).
+ws_expect_no_proxy_lookups() {
+  local lookups
+  lookups="$(docker logs "$WS_CONTAINER-dns" 2>&1 | grep -E 'convex-(api|site)--' || true)"
+  [ -z "$lookups" ] || fail "the workspace looked up the public app URLs (the CLI went through Coder's proxy, defect 5): $lookups"
+}
+
 # The checks after a restart (a new container on the same volumes).
 ws_expect_restart() {
   local key1="$1" log
@@ -335,6 +343,7 @@ scenario_70_workspace_owner_share() {
   soft ws_expect_running
   ws_expect_restart "$key1"
   soft ws_absent scripts/convex-reset.sh "a file deleted in the workspace came back at the restart (defect 6)"
+  soft ws_expect_no_proxy_lookups
   # Start-script state stays out of git status (defect 8).
   ws_exec git init -q .
   soft assert_not_contains "$(ws_exec git status --porcelain --untracked-files=all)" ".convex-scaffold/bundle.sha256" \
