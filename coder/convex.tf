@@ -42,7 +42,7 @@ variable "docker_runtime" {
 
 variable "workspace_image" {
   type        = string
-  description = "Workspace image. It needs Docker Engine (dockerd, docker CLI, compose plugin), git, curl and passwordless sudo for the user coder (uid 1000)."
+  description = "Workspace image. It needs Docker Engine (dockerd, docker CLI, compose plugin), git, curl, Node.js as new as the pinned convex CLI needs (local.node_major or later; the start script checks it) and passwordless sudo for the user coder (uid 1000)."
   default     = "codercom/enterprise-node:ubuntu"
 }
 
@@ -65,9 +65,10 @@ locals {
   # Answers given to convex-scaffold.
   project_name     = "coder"
   agent_name       = "main"
-  convex_version   = "1.24.8"
-  backend_image    = "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4"
-  dashboard_image  = "ghcr.io/get-convex/convex-dashboard:c1a7ac393888d743e704de56cf569a154b4526d4"
+  convex_version   = "1.48.0"
+  node_major       = "20"
+  backend_image    = "ghcr.io/get-convex/convex-backend:903b8b96c4bceb34c62e366cf36e8f4774955e6b"
+  dashboard_image  = "ghcr.io/get-convex/convex-dashboard:903b8b96c4bceb34c62e366cf36e8f4774955e6b"
   storage          = "local"
   frontend         = "vite"
   frontend_url_var = "VITE_CONVEX_URL"
@@ -168,6 +169,8 @@ locals {
   convex_start_script = join("\n", [
     "#!/usr/bin/env bash",
     "CONVEX_SCAFFOLD_BUNDLE='${local.project_bundle}'",
+    "CONVEX_SCAFFOLD_CLI_VERSION='${local.convex_version}'",
+    "CONVEX_SCAFFOLD_NODE_MAJOR='${local.node_major}'",
     file("${path.module}/scripts/convex-start.sh"),
   ])
 }

@@ -868,9 +868,31 @@ pub fn given(args: &crate::cli::AnswerArgs) -> Result<RawAnswers> {
     Ok(raw)
 }
 
-/// Refuses pins that are known to break unless the user accepted that.
+/// Refuses pins that are known to break for what the project runs (`convex
+/// dev --once`, on the workspace image's Node.js when convex-scaffold knows
+/// it) unless the user accepted that; prints the rules' warnings.
 pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
-    let problems = pins::data().problems(&answers.pins());
+    let data = pins::data();
+    let image = data.workspace_image(&answers.workspace_image);
+    let what = format!("workspace_image {}", answers.workspace_image);
+    let target = pins::Target {
+        commands: pins::PROJECT_COMMANDS,
+        node: image.map(|i| (i.node_major, what.as_str())),
+    };
+    let verdict = data.verdict(&answers.pins(), target);
+    for warning in &verdict.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if image.is_none() {
+        eprintln!(
+            "warning: convex-scaffold does not know which Node.js workspace_image {} has; convex {} needs Node.js {} \
+             or later (the Coder start script checks `node --version` before it installs or deploys)",
+            answers.workspace_image,
+            answers.convex_version,
+            data.node_major(&answers.convex_version)
+        );
+    }
+    let problems = verdict.problems;
     if problems.is_empty() {
         return Ok(());
     }

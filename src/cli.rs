@@ -38,7 +38,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Recognise known failures in a log or CLI output (FILE or stdin).
     Diagnose(DiagnoseArgs),
-    /// Print the pins, the release table and the known-bad CLI versions.
+    /// Print the pins, the release table with its evidence, the known-bad CLI
+    /// versions and the compatibility rules.
     Pins,
 }
 
@@ -72,6 +73,12 @@ pub struct GenerateArgs {
     /// Print what would be written (with diffs) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Pin backend, dashboard and CLI from a row of the release table: the
+    /// release date (e.g. 2025-05-29, the seed's pair), at least 7
+    /// characters of its backend SHA, or `latest` (see `convex-scaffold
+    /// pins`). Pin keys given with --set or --answers win over the row.
+    #[arg(long, value_name = "DATE|SHA|latest")]
+    pub release: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -88,9 +95,10 @@ pub struct UpgradeArgs {
     /// Pin this dashboard image (by SHA).
     #[arg(long, value_name = "REF")]
     pub dashboard_image: Option<String>,
-    /// Move backend, dashboard and CLI to a row of the release table
-    /// (the backend SHA or the release date, see `convex-scaffold pins`).
-    #[arg(long, value_name = "SHA")]
+    /// Move backend, dashboard and CLI to a row of the release table: the
+    /// release date (e.g. 2026-06-26), at least 7 characters of its backend
+    /// SHA, or `latest` for the newest row (see `convex-scaffold pins`).
+    #[arg(long, value_name = "DATE|SHA|latest")]
     pub release: Option<String>,
     /// Change an answer (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -115,7 +123,8 @@ pub struct DoctorArgs {
     /// Project folder (default: the current folder).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Skip the checks that talk to the running backend.
+    /// Skip the live checks: the pinned images on this machine or the
+    /// registry (docker image/manifest inspect), and the running backend.
     #[arg(long)]
     pub offline: bool,
     /// Print the results as JSON.

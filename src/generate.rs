@@ -246,7 +246,7 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
         )));
     }
     let name = dir_name(dir)?;
-    let given = answers::given(&args.answers)?;
+    let given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
     let raw = prompt::complete(given, &name, args.answers.yes)?;
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
@@ -289,6 +289,28 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     print_plan(&planned, false);
     print_next_steps(dir, &answers, target);
     Ok(Outcome::Success)
+}
+
+/// The pins of a `--release` row under the given answers (pin keys given
+/// with `--answers` or `--set` win, as `--set` wins over `upgrade --release`).
+fn with_release(release: Option<&str>, given: answers::RawAnswers) -> Result<answers::RawAnswers> {
+    let Some(key) = release else {
+        return Ok(given);
+    };
+    let data = pins::data();
+    let row = data
+        .release(key)
+        .ok_or_else(|| usage(data.unknown_release(key)))?;
+    let pins = data.pins_for_release(row);
+    let mut raw = answers::RawAnswers::default();
+    raw.values
+        .insert("convex_version".into(), pins.convex_version.to_string());
+    raw.values
+        .insert("backend_image".into(), pins.backend_image);
+    raw.values
+        .insert("dashboard_image".into(), pins.dashboard_image);
+    raw.overlay(&given);
+    Ok(raw)
 }
 
 /// The storage mode the project's data volume was initialised with: kept

@@ -338,19 +338,6 @@ fn pins_without_flags(recorded: &Pins) -> (Pins, Option<String>) {
     (recorded.clone(), Some(note))
 }
 
-fn unknown_release(key: &str) -> String {
-    let rows: Vec<String> = pins::data()
-        .releases
-        .iter()
-        .map(|r| format!("{} ({})", r.date, &r.backend[..7]))
-        .collect();
-    format!(
-        "--release {key:?} is not a row of the release table (give its date or at least 7 characters of its \
-         backend SHA); nothing was written. Known releases: {}. See `convex-scaffold pins`",
-        rows.join(", ")
-    )
-}
-
 /// The answers to render with: the recorded ones, changed by `--set`, with
 /// pins from the flags (later wins: `--release` < `--set` < single pin flags)
 /// or, with no pin flag, the defaults of this convex-scaffold. Validated and
@@ -373,7 +360,7 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
     if let Some(key) = &args.release {
         let row = data
             .release(key)
-            .ok_or_else(|| usage(unknown_release(key)))?;
+            .ok_or_else(|| usage(data.unknown_release(key)))?;
         put_pins(&mut raw, &data.pins_for_release(row));
     }
     // s3_force_path_style defaults to "an endpoint is set"; follow a new
@@ -999,6 +986,15 @@ fn print_steps(out: &mut String, steps: &[Step], planned: bool, diffs: bool) {
     }
 }
 
+/// `convex-backend:c1a7ac393888` for messages.
+fn short_image(image: &str) -> String {
+    let name = image.rsplit('/').next().unwrap_or(image);
+    match name.split_once(':') {
+        Some((repo, tag)) if tag.len() > 12 => format!("{repo}:{}", &tag[..12]),
+        _ => name.to_owned(),
+    }
+}
+
 fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool) {
     let changed: Vec<&Step> = plan.steps.iter().filter(|s| s.changes()).collect();
     let conflicts: Vec<&str> = plan
@@ -1058,6 +1054,17 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
         .any(|s| !s.path.starts_with("coder/") && s.action != Action::Record)
     {
         next.push("scripts/convex-up.sh && scripts/convex-deploy.sh   # restart on the new files and redeploy".into());
+    }
+    if plan.old.backend_image != plan.new.backend_image && plan.storage_change.is_none() {
+        next.push(format!(
+            "the backend image changes ({} -> {}). The next scripts/convex-up.sh first exports a backup \
+             (convex export --include-file-storage) to backups/ while the old backend still runs, and only then starts \
+             the new image; it stops, changing nothing, when the export fails. The new backend migrates the database \
+             forward when it starts and cannot go back (there is no rollback): that backup is the only way back. \
+             Workspaces do the same at their next start after the template is pushed",
+            short_image(&plan.old.backend_image),
+            short_image(&plan.new.backend_image)
+        ));
     }
     if changed.iter().any(|s| s.path.starts_with("coder/")) {
         if plan.old.platform == plan.new.platform {

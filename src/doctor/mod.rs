@@ -8,12 +8,15 @@
 
 pub mod cli_pin;
 pub mod dns;
+pub mod docker;
 pub mod dotenv;
 pub mod env_docker;
 pub mod images;
 pub mod live;
 pub mod lockfiles;
+pub mod registry;
 pub mod secrets;
+pub mod stack;
 pub mod storage;
 pub mod urls;
 
@@ -127,9 +130,12 @@ pub const CHECK_IDS: &[&str] = &[
     "url-cloud-origin",
     "url-self-hosted",
     "url-frontend",
+    "ports",
     "convex-deployment",
     "secret-modes",
     "secret-gitignored",
+    "images-present",
+    "stack-backend",
     "backend-version",
     "admin-key",
 ];
@@ -141,6 +147,10 @@ pub struct Options {
     pub system: SystemFiles,
     /// Bound of each network step (DNS lookup, connect, read).
     pub timeout: Duration,
+    /// The docker client, and the bound of each docker call (a registry
+    /// look-up can take seconds).
+    pub docker: String,
+    pub docker_timeout: Duration,
 }
 
 impl Default for Options {
@@ -149,6 +159,8 @@ impl Default for Options {
             offline: false,
             system: SystemFiles::default(),
             timeout: Duration::from_secs(2),
+            docker: "docker".into(),
+            docker_timeout: Duration::from_secs(15),
         }
     }
 }
@@ -374,10 +386,18 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     images::check(project, &mut out);
     env_docker::check(project, &mut out);
     dns::check(project, &options.system, options.timeout, &mut out);
-    storage::check(project, &mut out);
+    // Live: what Docker says about the project's containers.
+    let stack = (!options.offline)
+        .then(|| stack::inspect(project, &options.docker, options.docker_timeout));
+    storage::check(project, stack.as_ref(), &mut out);
     urls::check(project, &mut out);
+    urls::check_ports(project, &mut out);
     secrets::check(project, &mut out);
+    if let Some(stack) = &stack {
+        stack::check(project, stack, &mut out);
+    }
     if !options.offline {
+        registry::check(project, &options.docker, options.docker_timeout, &mut out);
         live::check(project, options.timeout, &mut out);
     }
     out
@@ -416,6 +436,9 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
             line.push_str(" -- fix: ");
             line.push_str(&c.fix);
         }
+        if let (Some(issue), true) = (&c.issue, c.status != Status::Pass) {
+            line.push_str(&format!(" [known issue: {issue}]"));
+        }
         text.push_str(&line);
         text.push('\n');
     }
@@ -426,7 +449,7 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
         r.warn,
         r.fail,
         if offline {
-            " (--offline: backend-version and admin-key not checked)"
+            " (--offline: images-present, stack-backend, backend-version and admin-key not checked)"
         } else {
             ""
         }

@@ -2,6 +2,7 @@
 //! agree, and none of them differs from the mode the data volume was
 //! initialised with (the backend locks it at its first start).
 
+use super::stack::Stack;
 use super::{Check, Loaded, Project, COMPOSE_FILE, ENV_DOCKER};
 use crate::answers::Storage;
 
@@ -24,7 +25,7 @@ fn reset_fix(to: Storage, back: Storage) -> String {
     )
 }
 
-pub fn check(p: &Project, out: &mut Vec<Check>) {
+pub fn check(p: &Project, stack: Option<&Stack>, out: &mut Vec<Check>) {
     let Some(state) = &p.state else {
         return;
     };
@@ -88,9 +89,25 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
         )
     });
 
-    // storage-initial: the lock.
+    // storage-initial: the lock. When Docker shows no data volume, nothing
+    // is locked in yet: the first start records the configured mode.
     let backend = backend_storage(p);
-    out.push(if initial != configured {
+    let never_started = matches!(
+        stack,
+        Some(Stack::Seen {
+            data_volume: false,
+            ..
+        })
+    );
+    out.push(if never_started {
+        Check::pass(
+            "storage-initial",
+            format!(
+                "the data volume does not exist yet: the backend's first start locks in {} storage",
+                backend.unwrap_or(configured)
+            ),
+        )
+    } else if initial != configured {
         Check::fail(
             "storage-initial",
             format!(

@@ -245,6 +245,80 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
     });
 }
 
+/// A host port of `.env.docker` (PORT, SITE_PROXY_PORT, DASHBOARD_PORT),
+/// or its compose default.
+fn published_port(p: &Project, key: &str, default: u16) -> u16 {
+    p.env_docker
+        .ok()
+        .and_then(|e| e.non_empty(key))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `ports`: every loopback origin names the port `.env.docker` publishes
+/// (two projects side by side otherwise talk to each other's backend), and
+/// the devcontainer forwards those ports.
+pub fn check_ports(p: &Project, out: &mut Vec<Check>) {
+    let api = published_port(p, "PORT", 3210);
+    let site = published_port(p, "SITE_PROXY_PORT", 3211);
+    let dashboard = published_port(p, "DASHBOARD_PORT", 6791);
+    let mut problems = Vec::new();
+    for (key, port) in [("CONVEX_CLOUD_ORIGIN", api), ("CONVEX_SITE_ORIGIN", site)] {
+        let Some(var) = p.docker_var(key) else {
+            continue;
+        };
+        let Ok(url) = parse(&var.value) else { continue };
+        if ["127.0.0.1", "localhost"].contains(&url.host.as_str()) && url.port != port {
+            problems.push(format!(
+                "{key} is {} ({}) but the backend is published on port {port}",
+                redact(&var.value),
+                var.source.describe()
+            ));
+        }
+    }
+    let origin_problems = problems.len();
+    let devcontainer = p.dir.join(".devcontainer/devcontainer.json");
+    if let Ok(text) = std::fs::read_to_string(&devcontainer) {
+        let forwarded: Vec<u64> = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|doc| doc.get("forwardPorts").cloned())
+            .and_then(|ports| ports.as_array().cloned())
+            .map(|ports| ports.iter().filter_map(serde_json::Value::as_u64).collect())
+            .unwrap_or_default();
+        let missing: Vec<String> = [api, site, dashboard]
+            .iter()
+            .filter(|port| !forwarded.contains(&u64::from(**port)))
+            .map(u16::to_string)
+            .collect();
+        if !missing.is_empty() {
+            problems.push(format!(
+                ".devcontainer/devcontainer.json does not forward port(s) {} that {ENV_DOCKER} publishes",
+                missing.join(", ")
+            ));
+        }
+    }
+    let devcontainer_problems = problems.split_off(origin_problems);
+    out.push(if !problems.is_empty() {
+        problems.extend(devcontainer_problems);
+        Check::fail(
+            "ports",
+            problems.join("; "),
+            format!("run scripts/convex-up.sh (it moves loopback URLs to the ports of {ENV_DOCKER}); list the ports in forwardPorts of .devcontainer/devcontainer.json"),
+        )
+    } else if !devcontainer_problems.is_empty() {
+        Check::warn(
+            "ports",
+            devcontainer_problems.join("; "),
+            "list the ports in forwardPorts of .devcontainer/devcontainer.json",
+        )
+    } else {
+        Check::pass(
+            "ports",
+            format!("API {api}, HTTP actions {site} and dashboard {dashboard}: every origin and forwarded port agrees with {ENV_DOCKER}"),
+        )
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

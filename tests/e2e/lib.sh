@@ -29,10 +29,12 @@ declare -a FAILED_NAMES=()
 scenario() {
   local name="$1" fn="$2" t0=$SECONDS rc=0
   log "---- scenario: $name"
-  # Not `( ... ) || rc=$?`: on the left of || bash ignores set -e inside the
-  # subshell, and a failing step would not stop the scenario.
+  # Not "( ... ) || rc=$?": bash ignores set -e inside a tested subshell.
   set +e
-  ( set -euo pipefail; "$fn" )
+  (
+    set -euo pipefail
+    "$fn"
+  )
   rc=$?
   set -e
   if [ "$rc" -eq 0 ]; then
@@ -107,13 +109,24 @@ ensure_compose_plugin() {
 }
 
 # --- the suite's own Docker daemon --------------------------------------------------
+# E2E_DOCKER_HOST=unix:///... uses a daemon that is already running (for
+# development next to another run); the suite then neither starts nor stops one.
 start_daemon() {
+  if [ -n "${E2E_DOCKER_HOST:-}" ]; then
+    export DOCKER_HOST="$E2E_DOCKER_HOST"
+    docker info >/dev/null 2>&1 || die "no daemon answers at E2E_DOCKER_HOST=$E2E_DOCKER_HOST"
+    log "using the running daemon at $DOCKER_HOST"
+    return 0
+  fi
   local sock_dir="$E2E_RUN/docker"
   mkdir -p "$sock_dir" "$E2E_CACHE/docker-data"
   DOCKER_SOCK="$sock_dir/docker.sock"
   export DOCKER_HOST="unix://$DOCKER_SOCK"
   log "starting dockerd (data root $E2E_CACHE/docker-data)"
-  dockerd --data-root "$E2E_CACHE/docker-data" --exec-root "$sock_dir/exec" \
+  # No registry is reachable, and none may be tried: a pull goes to a closed
+  # loopback proxy and fails at once instead of looking up ghcr.io.
+  HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
+    dockerd --data-root "$E2E_CACHE/docker-data" --exec-root "$sock_dir/exec" \
     -H "$DOCKER_HOST" --pidfile "$sock_dir/dockerd.pid" >"$E2E_RUN/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
   local deadline=$((SECONDS + 60))
@@ -140,16 +153,17 @@ stop_daemon() {
 # Removes what this run created on the daemon: containers, volumes and
 # networks labelled with this run's id (compose projects get the label
 # through E2E_LABELS), and the projects the scenarios registered.
-declare -a CREATED_PROJECTS=()
-register_project() { CREATED_PROJECTS+=("$1"); }
+# (A file, not an array: scenarios run in subshells.)
+register_project() { printf '%s\n' "$1" >>"$E2E_RUN/projects.list"; }
 cleanup_created() {
   local dir
-  for dir in "${CREATED_PROJECTS[@]}"; do
+  [ -f "$E2E_RUN/projects.list" ] || touch "$E2E_RUN/projects.list"
+  while IFS= read -r dir; do
     if [ -f "$dir/docker-compose.yml" ]; then
       docker compose --project-directory "$dir" -f "$dir/docker-compose.yml" \
         --env-file "$dir/.env.docker" down -v --remove-orphans >/dev/null 2>&1 || true
     fi
-  done
+  done <"$E2E_RUN/projects.list"
   local ids
   ids="$(docker ps -aq --filter "label=convex-scaffold-e2e=$E2E_RUN_ID" 2>/dev/null || true)"
   [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true

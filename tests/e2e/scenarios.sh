@@ -21,19 +21,22 @@ PY
 
 # Builds stand-ins for the images a rendered project pins.
 standins_for() {
-  local dir="$1" backend dashboard sha
-  backend="$(sed -n 's/^ *image: *\(.*convex-backend.*\)$/\1/p' "$dir/docker-compose.yml" | head -1 | tr -d "\"'")"
-  dashboard="$(sed -n 's/^ *image: *\(.*convex-dashboard.*\)$/\1/p' "$dir/docker-compose.yml" | head -1 | tr -d "\"'")"
+  local dir="$1" backend dashboard
+  backend="$(cd "$dir" && docker compose --env-file .env.docker config --images | grep convex-backend)"
+  dashboard="$(cd "$dir" && docker compose --env-file .env.docker config --images | grep convex-dashboard)"
   [ -n "$backend" ] && [ -n "$dashboard" ] || die "no pinned images in $dir/docker-compose.yml"
-  sha="${backend##*:}"
-  build_standins "$backend" "$dashboard" "$(release_date_of "$sha")"
+  build_standins "$backend" "$dashboard" "$(release_date_of "${backend##*:}")"
 }
 
-# new_project NAME [convex-scaffold new args...]: renders into $PROJECTS/NAME.
+# A suffix that makes this run's compose projects (and volumes) its own.
+E2E_SUFFIX="${E2E_SUFFIX:-x$(od -An -N3 -tx1 /dev/urandom | tr -d " \n")}"
+
+# new_project NAME [convex-scaffold new args...]: renders into $PROJECTS/NAME,
+# with the compose project (answer `name`) NAME-<run suffix>.
 new_project() {
   local name="$1"
   shift
-  "$BIN" new "$PROJECTS/$name" --yes "$@" >"$E2E_RUN/new-$name.log" 2>&1 ||
+  "$BIN" new "$PROJECTS/$name" --yes --set "name=$name-$E2E_SUFFIX" "$@" >"$E2E_RUN/new-$name.log" 2>&1 ||
     { cat "$E2E_RUN/new-$name.log" >&2; return 1; }
   register_project "$PROJECTS/$name"
   standins_for "$PROJECTS/$name"
@@ -75,6 +78,13 @@ query() {
   port="$(sed -n 's/^PORT=//p' "$dir/.env.docker" | tail -1)"
   curl -sS -m 10 -H 'Content-Type: application/json' \
     -d "{\"path\":\"$path\",\"args\":{},\"format\":\"json\"}" "http://127.0.0.1:${port:-3210}/api/query"
+}
+
+# query_status DIR PATH: "success", "error", or "unreachable".
+query_status() {
+  query "$1" "$2" 2>/dev/null | python3 -c 'import json,sys
+try: print(json.load(sys.stdin).get("status", "?"))
+except Exception: print("unreachable")'
 }
 
 run_scenarios() {

@@ -29,6 +29,17 @@ fn bundle(template: &Path, port: u16) -> String {
     String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
 }
 
+/// A string local of the rendered convex.tf (what Terraform prepends to the
+/// start script), e.g. `node_major       = "20"`.
+fn tf_local(template: &Path, name: &str) -> String {
+    let tf = text(template, "convex.tf");
+    let line = tf
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("no local {name} in convex.tf"));
+    line.split('"').nth(1).expect("a string value").to_owned()
+}
+
 fn start(
     sb: &Sandbox,
     template: &Path,
@@ -55,6 +66,14 @@ fn start_with_git(
             format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap()),
         )
         .env("CONVEX_SCAFFOLD_BUNDLE", bundle)
+        .env(
+            "CONVEX_SCAFFOLD_CLI_VERSION",
+            tf_local(template, "convex_version"),
+        )
+        .env(
+            "CONVEX_SCAFFOLD_NODE_MAJOR",
+            tf_local(template, "node_major"),
+        )
         .env("CONVEX_PROJECT_DIR", sb.path("home/demo"))
         .env("CONVEX_SCAFFOLD_LOG_DIR", sb.path("logs"))
         .env("CONVEX_GIT_URL", git_url)
@@ -79,7 +98,7 @@ fn a_workspace_start_unpacks_starts_keys_and_deploys_then_updates_unedited_files
     bin()
         .arg("coder")
         .arg(&template)
-        .args(["--yes", "--set", "name=demo"])
+        .args(["--yes", "--set", "name=demo", "--release", "2025-05-29"])
         .assert()
         .success();
     let project = sb.path("home/demo");
@@ -140,10 +159,12 @@ fn a_workspace_start_unpacks_starts_keys_and_deploys_then_updates_unedited_files
     let up = text(&project, "scripts/convex-up.sh") + "# my local tweak\n";
     std::fs::write(project.join("scripts/convex-up.sh"), &up).unwrap();
     let compose = template.join("project/docker-compose.yml");
-    let new_compose = text(&template, "project/docker-compose.yml").replace(
+    let old_compose = text(&template, "project/docker-compose.yml");
+    let new_compose = old_compose.replace(
         "c1a7ac393888d743e704de56cf569a154b4526d4",
         "00bd92723422f3bff968230c94ccdeb8c1719832",
     );
+    assert_ne!(old_compose, new_compose, "the template moves the pin");
     std::fs::write(&compose, &new_compose).unwrap();
     let new_up = text(&template, "project/scripts/convex-up.sh") + "# template v2\n";
     std::fs::write(template.join("project/scripts/convex-up.sh"), new_up).unwrap();
@@ -199,6 +220,65 @@ fn credentials_in_the_git_url_never_reach_the_log() {
     assert!(all.contains("https://***@127.0.0.1:1/nothing.git"), "{all}");
 }
 
+/// A stub `node` that prints `version` for `node --version`.
+fn stub_node(stubs: &Path, version: &str) {
+    let path = stubs.join("node");
+    std::fs::write(
+        &path,
+        format!("#!/usr/bin/env bash\n[ \"$1\" = --version ] && echo {version}\nexit 0\n"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_node_too_old_for_the_pinned_cli_stops_the_start_before_anything_runs() {
+    let sb = Sandbox::new();
+    let stubs = stub_bin(sb.tmp.path());
+    let template = sb.path("tpl");
+    bin()
+        .arg("coder")
+        .arg(&template)
+        .args([
+            "--yes",
+            "--set",
+            "name=demo",
+            "--set",
+            "convex_version=1.48.0",
+        ])
+        .assert()
+        .success();
+    assert_eq!(tf_local(&template, "node_major"), "20");
+    stub_node(&stubs, "v18.19.1");
+    let out = start(&sb, &template, 1, &bundle(&template, 1), &stubs);
+    let log = std::fs::read_to_string(sb.path("logs/convex-start.log")).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("Node.js v18.19.1 is too old: convex 1.48.0 needs Node.js 20 or later"),
+        "{log}"
+    );
+    assert!(
+        log.contains("workspace_image"),
+        "the fix names the image: {log}"
+    );
+    assert!(
+        log.contains("convex-scaffold upgrade --convex-version"),
+        "{log}"
+    );
+    let calls = std::fs::read_to_string(sb.path("calls.log")).unwrap_or_default();
+    assert!(!calls.contains("compose"), "nothing started: {calls}");
+
+    // The same workspace on Node 20 gets past the check.
+    stub_node(&stubs, "v20.11.1");
+    let _ = start(&sb, &template, 1, &bundle(&template, 1), &stubs);
+    let log = std::fs::read_to_string(sb.path("logs/convex-start.log")).unwrap();
+    assert!(
+        log.contains("Node.js v20.11.1 meets convex 1.48.0 (Node.js 20 or later)"),
+        "{log}"
+    );
+}
+
 /// A file the user deleted stays deleted; an edited file is kept quietly while
 /// the template's version of it is unchanged; ports the template's apps do
 /// not proxy are refused.
@@ -211,13 +291,17 @@ fn deleted_files_stay_deleted_edits_kept_quietly_other_ports_refused() {
     bin()
         .arg("coder")
         .arg(&template)
-        .args(["--yes", "--set", "name=demo"])
+        .args(["--yes", "--set", "name=demo", "--release", "2025-05-29"])
         .assert()
         .success();
     let project = sb.path("home/demo");
     let the_bundle = bundle(&template, port);
     let out = start(&sb, &template, port, &the_bundle, &stubs);
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     std::fs::remove_file(project.join("scripts/convex-reset.sh")).unwrap();
     let edited = text(&project, "convex/health.ts") + "// mine\n";

@@ -114,7 +114,7 @@ exit 0
 }
 
 fn project_with_port(sb: &Sandbox, port: u16) -> PathBuf {
-    let dir = sb.new_project("demo", &[]);
+    let dir = sb.new_project("demo", &["--release", "2025-05-29"]);
     let env = text(&dir, ".env.docker").replace("PORT=3210", &format!("PORT={port}"));
     std::fs::write(dir.join(".env.docker"), env).unwrap();
     dir
@@ -163,7 +163,11 @@ fn up_starts_compose_mints_the_admin_key_once_and_writes_it_0600() {
     );
     let local = parse_dotenv(&text(&dir, ".env.local"));
     assert_eq!(local["CONVEX_SELF_HOSTED_ADMIN_KEY"], KEY);
-    assert_eq!(local["CONVEX_SELF_HOSTED_URL"], "http://127.0.0.1:3210");
+    // The URL follows the port the backend is published on (.env.docker).
+    assert_eq!(
+        local["CONVEX_SELF_HOSTED_URL"],
+        format!("http://127.0.0.1:{port}")
+    );
     assert_eq!(mode(&dir.join(".env.local")), 0o600);
     // The key is never printed.
     assert!(!String::from_utf8_lossy(&out.stderr).contains("0123456789abcdef"));

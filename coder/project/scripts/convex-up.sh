@@ -10,27 +10,37 @@ source "$(dirname "${BASH_SOURCE[0]}")/convex-common.sh"
 need docker "Convex runs in docker compose"
 need curl "it is used for the health checks"
 # The daemon may still be starting (devcontainer feature, Coder's dockerd script).
-docker_deadline=$((SECONDS + ${CONVEX_DOCKER_WAIT:-60}))
-until docker info >/dev/null 2>&1; do
-  [ "$SECONDS" -lt "$docker_deadline" ] ||
-    die "the Docker daemon is not running after ${CONVEX_DOCKER_WAIT:-60}s (try: sudo service docker start)"
-  sleep 2
-done
+wait_for_docker
 
 ensure_env_docker
+backend_log_on_failure
 check_s3_env
 check_s3_dns
+sync_ports
+backup_before_image_change
 
-log "starting backend and dashboard"
+log "starting the backend"
+# Only a missing image is pulled (compose's default), so this also works
+# offline and behind a private mirror when the images are present. The
+# backend goes first: when it cannot start, its log says why, while a
+# dashboard waiting on it would only say "unhealthy".
+timeout "${CONVEX_PULL_TIMEOUT:-900}" docker compose --project-directory "$PROJECT_DIR" \
+  -f "$PROJECT_DIR/docker-compose.yml" --env-file "$ENV_DOCKER" up -d backend ||
+  die "docker compose up failed for the backend"
+
+api="$(local_api)"
+rc=0
+wait_backend_up "${CONVEX_UP_TIMEOUT:-180}" || rc=$?
+case "$rc" in
+  0) ;;
+  2) die "the backend container stopped or restarted instead of starting" ;;
+  *) die "the backend did not answer $api/version within ${CONVEX_UP_TIMEOUT:-180}s" ;;
+esac
+log "starting the dashboard"
 timeout "${CONVEX_PULL_TIMEOUT:-900}" docker compose --project-directory "$PROJECT_DIR" \
   -f "$PROJECT_DIR/docker-compose.yml" --env-file "$ENV_DOCKER" up -d ||
   die "docker compose up failed"
-
-api="$(local_api)"
-if ! wait_healthy "${CONVEX_UP_TIMEOUT:-180}"; then
-  compose logs --no-color --tail 80 backend >&2 || true
-  die "the backend did not answer $api/version within ${CONVEX_UP_TIMEOUT:-180}s (its log is above)"
-fi
+record_backend_image
 log "backend healthy at $api"
 
 # .env.local: the CLI's URL and admin key, and the frontend's URL. In a Coder
@@ -39,7 +49,7 @@ if [ ! -f "$ENV_LOCAL" ]; then
   (umask 077 && : >"$ENV_LOCAL")
 fi
 url="${CONVEX_SELF_HOSTED_URL:-$(dotenv_get "$ENV_LOCAL" CONVEX_SELF_HOSTED_URL)}"
-url="${url:-$api}"
+url="$(follow_port "${url:-$api}" "$(api_port)")"
 dotenv_set "$ENV_LOCAL" CONVEX_SELF_HOSTED_URL "${url%/}"
 if [ -n "$CONVEX_FRONTEND_URL_VAR" ]; then
   dotenv_set "$ENV_LOCAL" "$CONVEX_FRONTEND_URL_VAR" "${url%/}"
@@ -53,8 +63,7 @@ fi
 if [ -z "$key" ]; then
   # stdout holds only the key (the banner goes to stderr); -T keeps them apart.
   if ! minted="$(compose exec -T backend ./generate_admin_key.sh 2>/dev/null)"; then
-    compose logs --no-color --tail 40 backend >&2 || true
-    die "could not mint an admin key: \`docker compose exec -T backend ./generate_admin_key.sh\` failed (the backend's log is above)"
+    die "could not mint an admin key: \`docker compose exec -T backend ./generate_admin_key.sh\` failed"
   fi
   key="$(printf '%s\n' "$minted" | tail -n 1 | tr -d '\r')"
   case "$key" in
@@ -67,5 +76,5 @@ fi
 curl -fsS -m 5 -H "Authorization: Convex $key" "$api/api/check_admin_key" >/dev/null ||
   die "the backend rejects the admin key in .env.local (401 BadAdminKey)"
 
-log "ready: API $url, dashboard http://127.0.0.1:$(dotenv_get "$ENV_DOCKER" DASHBOARD_PORT | grep -E '^[0-9]+$' || echo 6791)"
+log "ready: API $url, dashboard http://127.0.0.1:$(dashboard_port)"
 log "next: scripts/convex-deploy.sh deploys your functions"

@@ -12,11 +12,33 @@ ENV_LOCAL="$PROJECT_DIR/.env.local"
 
 log() { printf '[convex] %s\n' "$*" >&2; }
 
-# Fails loudly, and says where to look next.
+# Fails loudly, shows the backend's recent log when there is one (the cause
+# is usually there, e.g. the storage-type lock), and says where to look next.
 die() {
   printf '[convex] ERROR: %s\n' "$*" >&2
-  printf '[convex] Next: run `convex-scaffold doctor %s`, or pipe the output above into `convex-scaffold diagnose`.\n' "$PROJECT_DIR" >&2
+  show_backend_log
+  if command -v convex-scaffold >/dev/null 2>&1; then
+    printf '[convex] Next: run `convex-scaffold doctor %s`, or pipe the output above into `convex-scaffold diagnose`.\n' "$PROJECT_DIR" >&2
+  else
+    printf '[convex] Next: convex-scaffold is not installed here. Where it is (cargo install --locked --path <convex-scaffold checkout>), save the output above and run `convex-scaffold diagnose FILE`, or `convex-scaffold doctor` in a checkout of this project.\n' >&2
+  fi
   exit 1
+}
+
+# From here on, a failure also shows the backend's log (call once Docker is up).
+backend_log_on_failure() { BACKEND_LOG_ON_FAILURE=1; }
+
+# The last lines of the backend container's log, once per run, when the
+# backend container exists and backend_log_on_failure was called.
+show_backend_log() {
+  [ "${BACKEND_LOG_ON_FAILURE:-0}" = 1 ] || return 0
+  BACKEND_LOG_ON_FAILURE=0
+  local cid
+  cid="$(compose ps -a -q backend 2>/dev/null | head -n 1)" || return 0
+  [ -n "$cid" ] || return 0
+  printf '[convex] ---- last lines of the backend log (docker compose logs backend) ----\n' >&2
+  docker logs --tail "${CONVEX_LOG_LINES:-60}" "$cid" 2>&1 | sed 's/^/  | /' >&2 || true
+  printf '[convex] ---- end of the backend log ----\n' >&2
 }
 
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed; $2"; }
@@ -63,7 +85,91 @@ compose() {
     --env-file "$ENV_DOCKER" "$@"
 }
 
-local_api() { printf 'http://127.0.0.1:%s' "$(dotenv_get "$ENV_DOCKER" PORT | grep -E '^[0-9]+$' || echo 3210)"; }
+# A host port from .env.docker: PORT (API), SITE_PROXY_PORT, DASHBOARD_PORT.
+port_of() {
+  local value
+  value="$(dotenv_get "$ENV_DOCKER" "$1")"
+  case "$value" in
+    '' | *[!0-9]*) printf '%s' "$2" ;;
+    *) printf '%s' "$value" ;;
+  esac
+}
+api_port() { port_of PORT 3210; }
+site_port() { port_of SITE_PROXY_PORT 3211; }
+dashboard_port() { port_of DASHBOARD_PORT 6791; }
+
+local_api() { printf 'http://127.0.0.1:%s' "$(api_port)"; }
+
+# URL PORT: a loopback URL (http://127.0.0.1[:N] or http://localhost[:N])
+# moved to PORT; any other URL (a Coder subdomain URL, a proxy) unchanged.
+follow_port() {
+  if [[ "$1" =~ ^(http://(127\.0\.0\.1|localhost))(:[0-9]+)?/?$ ]]; then
+    printf '%s:%s' "${BASH_REMATCH[1]}" "$2"
+  else
+    printf '%s' "$1"
+  fi
+}
+
+# Keeps every loopback URL in .env.docker and .env.local on the ports that
+# .env.docker publishes, so a project moved to other ports (two projects side
+# by side) never talks to another project's backend.
+sync_ports() {
+  local file key port value moved
+  for file in "$ENV_DOCKER" "$ENV_LOCAL"; do
+    [ -f "$file" ] || continue
+    for key in CONVEX_CLOUD_ORIGIN NEXT_PUBLIC_DEPLOYMENT_URL CONVEX_SITE_ORIGIN \
+      CONVEX_SELF_HOSTED_URL ${CONVEX_FRONTEND_URL_VAR:+"$CONVEX_FRONTEND_URL_VAR"}; do
+      value="$(dotenv_get "$file" "$key")"
+      [ -n "$value" ] || continue
+      case "$key" in
+        CONVEX_SITE_ORIGIN) port="$(site_port)" ;;
+        *) port="$(api_port)" ;;
+      esac
+      moved="$(follow_port "$value" "$port")"
+      if [ "$moved" != "$value" ]; then
+        dotenv_set "$file" "$key" "$moved"
+        log "${file##*/}: $key $value -> $moved (follows the ports in .env.docker)"
+      fi
+    done
+  done
+}
+
+# Waits for the Docker daemon, at most CONVEX_DOCKER_WAIT seconds, with a
+# progress line every 10s. Fails at once when there is no daemon to wait for
+# (no socket and no dockerd process), and after 20s when a dockerd runs but
+# its socket never appears where the docker CLI looks.
+wait_for_docker() {
+  local limit="${CONVEX_DOCKER_WAIT:-60}" deadline next host socket=""
+  docker info >/dev/null 2>&1 && return 0
+  host="${DOCKER_HOST:-$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null || true)}"
+  host="${host:-unix:///var/run/docker.sock}"
+  case "$host" in
+    unix://*) socket="${host#unix://}" ;;
+  esac
+  # (Without pgrep nothing can be told: wait as for a starting daemon.)
+  if [ -n "$socket" ] && [ ! -S "$socket" ] && command -v pgrep >/dev/null 2>&1 &&
+    ! pgrep -x dockerd >/dev/null 2>&1; then
+    die "the Docker daemon is not running: no socket at $socket and no dockerd process (start it: sudo service docker start, or sudo dockerd &)"
+  fi
+  log "waiting for the Docker daemon at $host (up to ${limit}s)"
+  deadline=$((SECONDS + limit))
+  next=$((SECONDS + 10))
+  until docker info >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] ||
+      die "the Docker daemon is not running after ${limit}s (try: sudo service docker start)"
+    if [ -n "$socket" ] && [ ! -S "$socket" ] && [ $((SECONDS + limit - deadline)) -ge 20 ]; then
+      die "the Docker daemon is not running: no socket at $socket after 20s (a dockerd runs, but not there: check DOCKER_HOST and the docker context)"
+    fi
+    if [ "$SECONDS" -ge "$next" ]; then
+      log "still waiting for the Docker daemon ($((SECONDS + limit - deadline))s of ${limit}s)"
+      next=$((SECONDS + 10))
+    fi
+    sleep 1
+  done
+}
+
+# The image compose runs for SERVICE, as the compose file pins it.
+pinned_image() { compose config --images "$1" 2>/dev/null | head -n 1; }
 
 # Waits until the backend answers /version, at most $1 seconds.
 wait_healthy() {
@@ -73,6 +179,26 @@ wait_healthy() {
   until curl -fsS -m 2 "$api/version" >/dev/null 2>&1; do
     [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 2
+  done
+}
+
+# Like wait_healthy, for a backend that was just started: returns 2 at once
+# when its container exits or restarts (the backend refuses to start, e.g.
+# the storage-type lock), 1 when the time is up.
+wait_backend_up() {
+  local limit="$1" api deadline cid state
+  api="$(local_api)"
+  deadline=$((SECONDS + limit))
+  until curl -fsS -m 2 "$api/version" >/dev/null 2>&1; do
+    cid="$(compose ps -a -q backend 2>/dev/null | head -n 1)"
+    if [ -n "$cid" ]; then
+      state="$(docker inspect -f '{{.State.Status}} {{.RestartCount}}' "$cid" 2>/dev/null || true)"
+      case "$state" in
+        exited* | dead* | restarting* | *' '[1-9]*) return 2 ;;
+      esac
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 1
   done
 }
 
@@ -120,10 +246,16 @@ check_s3_dns() {
   host="${endpoint#*://}"
   host="${host%%/*}"
   host="${host%:*}"
-  # Pull first, so a slow first download is not mistaken for a DNS failure.
-  timeout "${CONVEX_PULL_TIMEOUT:-900}" docker compose --project-directory "$PROJECT_DIR" \
-    -f "$PROJECT_DIR/docker-compose.yml" --env-file "$ENV_DOCKER" pull --quiet backend ||
-    die "could not pull the backend image within ${CONVEX_PULL_TIMEOUT:-900}s"
+  # Pull only a missing image (offline and private-mirror sites already have
+  # it), and before the check, so a slow download is not taken for DNS.
+  local image
+  image="$(pinned_image backend)"
+  if [ -z "$image" ] || ! docker image inspect "$image" >/dev/null 2>&1; then
+    log "pulling ${image:-the backend image}"
+    timeout "${CONVEX_PULL_TIMEOUT:-900}" docker compose --project-directory "$PROJECT_DIR" \
+      -f "$PROJECT_DIR/docker-compose.yml" --env-file "$ENV_DOCKER" pull --quiet backend ||
+      die "could not pull ${image:-the backend image} within ${CONVEX_PULL_TIMEOUT:-900}s"
+  fi
   timeout 60 docker compose --project-directory "$PROJECT_DIR" -f "$PROJECT_DIR/docker-compose.yml" \
     --env-file "$ENV_DOCKER" run --rm --no-deps -T --entrypoint getent backend hosts "$host" >/dev/null 2>&1 || rc=$?
   case "$rc" in
@@ -224,4 +356,84 @@ ensure_cli() {
   (cd "$PROJECT_DIR" && timeout "${CONVEX_INSTALL_TIMEOUT:-600}" "${PM_CMD[@]}" install </dev/null) || die "$CONVEX_PM install failed"
   installed="$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)"
   [ "$installed" = "$CONVEX_VERSION" ] || die "node_modules holds convex '$installed', but the pin is $CONVEX_VERSION; check the lockfile"
+}
+
+# The backend image this project's data volume last ran with (written by
+# convex-up.sh after each healthy start; git-ignored, machine-local).
+LAST_IMAGE_FILE="$PROJECT_DIR/.convex-scaffold/backend-image"
+
+# The backend migrates its database forward when a newer image starts and
+# cannot go back. Before the pinned image replaces the one the data volume
+# last ran with, this starts the old image (if it is not running), exports a
+# dated backup with `convex export --include-file-storage` into backups/, and
+# only returns when the backup exists; otherwise the new image is not started.
+backup_before_image_change() {
+  local pinned old cid file
+  pinned="$(pinned_image backend)"
+  [ -n "$pinned" ] || return 0
+  cid="$(compose ps -a -q backend 2>/dev/null | head -n 1)"
+  if [ -n "$cid" ]; then
+    old="$(docker inspect -f '{{.Config.Image}}' "$cid" 2>/dev/null || true)"
+  else
+    old="$(cat "$LAST_IMAGE_FILE" 2>/dev/null || true)"
+  fi
+  [ -n "$old" ] && [ "$old" != "$pinned" ] || return 0
+  if [ -z "$cid" ] && [ -z "$(data_volume)" ]; then
+    return 0 # no data yet: nothing to migrate
+  fi
+  log "the backend image changes: $old -> $pinned"
+  log "the new image migrates the database forward and cannot go back, so a backup is exported with the old image first"
+  if [ "${CONVEX_SKIP_UPGRADE_BACKUP:-0}" = 1 ]; then
+    log "CONVEX_SKIP_UPGRADE_BACKUP=1: going on WITHOUT a backup"
+    return 0
+  fi
+  [ -n "$(dotenv_get "$ENV_LOCAL" CONVEX_SELF_HOSTED_ADMIN_KEY)" ] ||
+    die "no admin key in .env.local to export the backup with, so the new backend image was NOT started. Put the key back, or go on without a backup: CONVEX_SKIP_UPGRADE_BACKUP=1 scripts/convex-up.sh"
+  if ! wait_healthy 1; then
+    log "starting the old backend image ($old) for the backup"
+    CONVEX_BACKEND_IMAGE_OVERRIDE="$old" compose_old_image up -d --no-deps backend >&2 ||
+      die "could not start the old backend image $old for the backup; the new image was NOT started"
+    wait_healthy "${CONVEX_UP_TIMEOUT:-180}" ||
+      die "the old backend ($old) did not answer $(local_api)/version, so no backup could be taken; the new image was NOT started"
+  fi
+  ensure_cli
+  mkdir -p "$PROJECT_DIR/backups"
+  file="${pinned##*:}"
+  file="$PROJECT_DIR/backups/convex-export-$(date +%Y%m%d-%H%M%S)-before-${file:0:12}.zip"
+  log "exporting all data and stored files to $file"
+  if ! (cd "$PROJECT_DIR" && CONVEX_SELF_HOSTED_URL="$(local_api)" CI=1 \
+    timeout "${CONVEX_EXPORT_TIMEOUT:-900}" "${CONVEX_CLI[@]}" export --include-file-storage --path "$file") >&2 ||
+    [ ! -s "$file" ]; then
+    rm -f "$file"
+    die "the backup export failed, so the new backend image was NOT started (the old one, $old, still serves the data). Fix the export and run this again, or go on without a backup: CONVEX_SKIP_UPGRADE_BACKUP=1 scripts/convex-up.sh"
+  fi
+  log "backup written: $file (restore: ${CONVEX_CLI[*]} import --replace-all $file)"
+}
+
+# The project's data volume, when it exists (compose labels it).
+data_volume() {
+  local project="${COMPOSE_PROJECT_NAME:-$(sed -n 's/^name: *//p' "$PROJECT_DIR/docker-compose.yml" | head -n 1)}"
+  docker volume ls -q --filter "label=com.docker.compose.project=$project" \
+    --filter label=com.docker.compose.volume=data 2>/dev/null | head -n 1
+}
+
+# compose with the backend image replaced by $CONVEX_BACKEND_IMAGE_OVERRIDE
+# (an override file beside the run; the project's files stay as they are).
+compose_old_image() {
+  local override rc=0
+  override="$(mktemp "${TMPDIR:-/tmp}/convex-old-image.XXXXXX.yml")"
+  printf 'services:\n  backend:\n    image: "%s"\n' "$CONVEX_BACKEND_IMAGE_OVERRIDE" >"$override"
+  docker compose --project-directory "$PROJECT_DIR" -f "$PROJECT_DIR/docker-compose.yml" -f "$override" \
+    --env-file "$ENV_DOCKER" "$@" || rc=$?
+  rm -f "$override"
+  return "$rc"
+}
+
+# Records the image the data volume now runs with.
+record_backend_image() {
+  local image
+  image="$(pinned_image backend)"
+  [ -n "$image" ] || return 0
+  mkdir -p "$(dirname "$LAST_IMAGE_FILE")"
+  printf '%s\n' "$image" >"$LAST_IMAGE_FILE.tmp" && mv -f "$LAST_IMAGE_FILE.tmp" "$LAST_IMAGE_FILE"
 }

@@ -70,7 +70,6 @@ ws_prepare() {
   new_project "$WS_NAME" || return 1
   WS_BACKEND_IMAGE="$(sed -n 's/^ *image: *\(.*convex-backend.*\)$/\1/p' "$WS_PROJECT/docker-compose.yml" | head -1 | tr -d "\"'")"
   WS_DASHBOARD_IMAGE="$(sed -n 's/^ *image: *\(.*convex-dashboard.*\)$/\1/p' "$WS_PROJECT/docker-compose.yml" | head -1 | tr -d "\"'")"
-  WS_PROJECT_NAME="$(basename "$WS_PROJECT")"
   major="$(python3 -c 'import json,re,sys; e=json.load(open(sys.argv[1])).get("engines",{}).get("node",""); m=re.search(r"(\d+)", e); print(m.group(1) if m else 18)' "$WS_PROJECT/package.json")"
   ensure_workspace_image "$major"
   ws_timing "project, stand-in and workspace images" $((SECONDS - t0))
@@ -173,6 +172,8 @@ ws_eval() {
   local line
   while IFS= read -r line; do WS_AGENT_ENV+=(-e "$line"); done < <(
     python3 -c 'import json,sys; [print(f"{k}={v}") for k, v in json.load(open(sys.argv[1])).items()]' "$WS_SCRIPTS/env.json")
+  # Where the template puts the project (coder_env CONVEX_PROJECT_DIR).
+  WS_PROJECT_DIR="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["CONVEX_PROJECT_DIR"])' "$WS_SCRIPTS/env.json")"
   ws_log "evaluated with terraform console (share=$share, wildcard $WS_WILDCARD): coder_env $(tr -d '\n' <"$WS_SCRIPTS/env.json")"
   ws_timing "terraform console (scripts, coder_env)" $((SECONDS - t0))
 }
@@ -265,11 +266,11 @@ ws_timing() {
   log "timing: $WS_NAME: $1: ${2}s"
 }
 
-ws_exec() { docker exec -u coder -w "/home/coder/$WS_PROJECT_NAME" "$WS_CONTAINER" "$@" </dev/null; }
+ws_exec() { docker exec -u coder -w "$WS_PROJECT_DIR" "$WS_CONTAINER" "$@" </dev/null; }
 
 # What must hold after every start.
 ws_expect_running() {
-  local dir="/home/coder/$WS_PROJECT_NAME" daemon_json resolved url
+  local dir="$WS_PROJECT_DIR" daemon_json resolved url
   daemon_json="$(ws_exec cat /etc/docker/daemon.json)"
   assert_contains "$daemon_json" "\"$WS_DNS_IP\"" "inner daemon.json dns from the workspace's resolver" || return 1
   resolved="$(ws_exec docker run --rm --entrypoint getent "$WS_BACKEND_IMAGE" hosts minio.e2e.test 2>&1 || true)"

@@ -18,7 +18,7 @@ _ASSIGN = re.compile(r"(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:/\*.*?\*/
 # esbuild keepNames: `var ve = /* @__PURE__ */ n((...) => {...}, "queryGeneric");`
 # or `function ve(...) {...}` followed by `n(ve, "queryGeneric");`.
 _KEEPNAME_VAR = re.compile(r"(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*/\*\s*@__PURE__\s*\*/\s*[\w$]+\(")
-_KEEPNAME_TAIL = re.compile(r"\),\s*\"([\w$]+)\"\)")
+_KEEPNAME_TAIL = re.compile(r"[)}],\s*\"([\w$]+)\"\)")
 _KEEPNAME_CALL = re.compile(r"\b[\w$]+\(([A-Za-z_$][\w$]*),\s*\"([\w$]+)\"\)")
 
 _KINDS = [
