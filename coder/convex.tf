@@ -129,20 +129,29 @@ locals {
   # The port browsers reach subdomain apps on (the pattern's, or the access URL's).
   app_client_port = length(regexall(":", var.wildcard_domain)) > 0 ? split(":", var.wildcard_domain)[1] : (local.app_port_suffix != "" ? replace(local.app_port_suffix, ":", "") : (local.access_scheme == "https" ? "443" : "80"))
 
-  convex_api_url       = local.public_urls ? "${local.access_scheme}://${local.app_hosts.api}${local.app_port_suffix}" : "http://127.0.0.1:3210"
-  convex_site_url      = local.public_urls ? "${local.access_scheme}://${local.app_hosts.site}${local.app_port_suffix}" : "http://127.0.0.1:3211"
-  convex_dashboard_url = local.public_urls ? "${local.access_scheme}://${local.app_hosts.dashboard}${local.app_port_suffix}" : "http://127.0.0.1:6791"
+  # The ports the coder_apps below proxy (keep them equal); the start script
+  # refuses a project whose .env.docker moves the backend or dashboard.
+  app_ports = { api = 3210, site = 3211, dashboard = 6791 }
+
+  convex_api_url       = local.public_urls ? "${local.access_scheme}://${local.app_hosts.api}${local.app_port_suffix}" : "http://127.0.0.1:${local.app_ports.api}"
+  convex_site_url      = local.public_urls ? "${local.access_scheme}://${local.app_hosts.site}${local.app_port_suffix}" : "http://127.0.0.1:${local.app_ports.site}"
+  convex_dashboard_url = local.public_urls ? "${local.access_scheme}://${local.app_hosts.dashboard}${local.app_port_suffix}" : "http://127.0.0.1:${local.app_ports.dashboard}"
 
   # Environment of every workspace process, the coder_scripts included.
   # docker compose takes CONVEX_CLOUD_ORIGIN, CONVEX_SITE_ORIGIN and
   # NEXT_PUBLIC_DEPLOYMENT_URL from this environment before any env file.
+  # The CLI (CONVEX_SELF_HOSTED_URL) runs inside the workspace and talks to
+  # the local port: the public URL goes through Coder's proxy, which answers
+  # with a login redirect unless the share level is public.
   workspace_env = merge(
     {
       CONVEX_PROJECT_DIR         = local.project_dir
       CONVEX_GIT_URL             = data.coder_parameter.git_url.value
       CONVEX_SCAFFOLD_LOG_DIR    = local.log_dir
       CONVEX_DOCKER_RUNTIME      = var.docker_runtime
-      CONVEX_SELF_HOSTED_URL     = local.convex_api_url
+      CONVEX_CODER_WORKSPACE     = "${data.coder_workspace_owner.me.name}/${data.coder_workspace.me.name}"
+      CONVEX_APP_PORTS           = "PORT=${local.app_ports.api} SITE_PROXY_PORT=${local.app_ports.site} DASHBOARD_PORT=${local.app_ports.dashboard}"
+      CONVEX_SELF_HOSTED_URL     = "http://127.0.0.1:${local.app_ports.api}"
       CONVEX_CLOUD_ORIGIN        = local.convex_api_url
       CONVEX_SITE_ORIGIN         = local.convex_site_url
       NEXT_PUBLIC_DEPLOYMENT_URL = local.convex_api_url
@@ -206,7 +215,7 @@ resource "coder_agent" "main" {
   metadata {
     display_name = "Convex backend"
     key          = "0_convex_backend"
-    script       = "curl -fsS -m 2 http://127.0.0.1:3210/version 2>/dev/null || echo down"
+    script       = "curl -fsS -m 2 http://127.0.0.1:${local.app_ports.api}/version 2>/dev/null || echo down"
     interval     = 10
     timeout      = 3
   }

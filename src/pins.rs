@@ -24,6 +24,15 @@ pub struct PinsData {
     pub requires_backend: Vec<RequiresBackend>,
     pub node: Vec<NodeRequirement>,
     pub workspace_images: Vec<WorkspaceImage>,
+    pub package_managers: PackageManagerPins,
+}
+
+/// Exact versions for package.json's `packageManager` (pnpm and yarn only).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageManagerPins {
+    pub pnpm: Version,
+    pub yarn: Version,
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,6 +15,8 @@ pub const ENTRIES: &[&str] = &[
     ".next/",
     "next-env.d.ts",
     "*.tsbuildinfo",
+    // What the Coder start script unpacked into this workspace (per-workspace state).
+    ".convex-scaffold/bundle.sha256",
 ];
 
 pub fn render() -> String {

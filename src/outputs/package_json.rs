@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::answers::{Answers, PackageManager};
+use crate::pins;
 
 /// Scripts the project gets (an existing script of the same name is kept).
 pub fn scripts() -> Vec<(&'static str, &'static str)> {
@@ -47,6 +48,18 @@ fn object_at<'a>(
     Ok(current)
 }
 
+/// The exact `packageManager` value for the package managers corepack
+/// manages (pnpm, yarn); none for npm (it ignores the field) and bun
+/// (corepack's shims would refuse a project that names it).
+pub fn package_manager_spec(pm: PackageManager) -> Option<String> {
+    let pins = &pins::data().package_managers;
+    match pm {
+        PackageManager::Pnpm => Some(format!("pnpm@{}", pins.pnpm)),
+        PackageManager::Yarn => Some(format!("yarn@{}", pins.yarn)),
+        PackageManager::Npm | PackageManager::Bun => None,
+    }
+}
+
 /// Adds the pin, overrides, engines and scripts to `pkg` (an existing
 /// package.json or an empty object), keeping every other key and its order.
 pub fn apply(
@@ -60,6 +73,19 @@ pub fn apply(
     }
     if !pkg.contains_key("private") {
         pkg.insert("private".into(), Value::Bool(true));
+    }
+    // The package manager, exactly: the user's own pin of the same manager
+    // is kept (it is theirs to move); one naming another manager is replaced.
+    if let Some(spec) = package_manager_spec(answers.package_manager) {
+        let name = answers.package_manager.as_str();
+        let keep = pkg
+            .get("packageManager")
+            .and_then(Value::as_str)
+            .and_then(|current| current.split_once('@'))
+            .is_some_and(|(current, version)| current == name && !version.is_empty());
+        if !keep {
+            pkg.insert("packageManager".into(), Value::String(spec));
+        }
     }
     let scripts = object_at(pkg, &["scripts"])?;
     for (name, command) in self::scripts() {
@@ -148,5 +174,26 @@ mod tests {
                 serde_json::from_str(&merge(&text, &answers(), 18).unwrap()).unwrap();
             assert_eq!(merged["engines"]["node"], expected, "{existing}");
         }
+    }
+
+    #[test]
+    fn package_manager_pinned_exactly_own_pin_kept_other_manager_replaced() {
+        let pnpm = format!("pnpm@{}", pins::data().package_managers.pnpm);
+        let fresh: Value = serde_json::from_str(&render(&answers(), 18)).unwrap();
+        assert_eq!(fresh["packageManager"], pnpm.as_str());
+        for (existing, expected) in [
+            ("pnpm@9.15.0", "pnpm@9.15.0"),
+            ("yarn@4.5.0", pnpm.as_str()),
+            ("pnpm", pnpm.as_str()),
+        ] {
+            let text = format!("{{\"packageManager\": \"{existing}\"}}");
+            let merged: Value =
+                serde_json::from_str(&merge(&text, &answers(), 18).unwrap()).unwrap();
+            assert_eq!(merged["packageManager"], expected, "{existing}");
+        }
+        let mut npm = answers();
+        npm.package_manager = PackageManager::Npm;
+        let rendered: Value = serde_json::from_str(&render(&npm, 18)).unwrap();
+        assert!(rendered.get("packageManager").is_none());
     }
 }

@@ -40,14 +40,21 @@ fn tf_local(template: &Path, name: &str) -> String {
     line.split('"').nth(1).expect("a string value").to_owned()
 }
 
-fn start(sb: &Sandbox, template: &Path, bundle: &str, stubs: &Path) -> std::process::Output {
-    start_with_git(sb, template, bundle, stubs, "")
+fn start(
+    sb: &Sandbox,
+    template: &Path,
+    port: u16,
+    bundle: &str,
+    stubs: &Path,
+) -> std::process::Output {
+    start_with_git(sb, template, port, bundle, stubs, "")
 }
 
 /// Runs the start script as the Coder agent would, with the env coder_env sets.
 fn start_with_git(
     sb: &Sandbox,
     template: &Path,
+    port: u16,
     bundle: &str,
     stubs: &Path,
     git_url: &str,
@@ -70,6 +77,11 @@ fn start_with_git(
         .env("CONVEX_PROJECT_DIR", sb.path("home/demo"))
         .env("CONVEX_SCAFFOLD_LOG_DIR", sb.path("logs"))
         .env("CONVEX_GIT_URL", git_url)
+        // The stand-in backend's port, as the template's apps would proxy it.
+        .env(
+            "CONVEX_APP_PORTS",
+            format!("PORT={port} SITE_PROXY_PORT=3211 DASHBOARD_PORT=6791"),
+        )
         .env("CONVEX_UP_TIMEOUT", "10")
         .env("CONVEX_SCAFFOLD_CLONE_TIMEOUT", "20")
         .env_remove("CONVEX_SELF_HOSTED_URL")
@@ -91,7 +103,7 @@ fn a_workspace_start_unpacks_starts_keys_and_deploys_then_updates_unedited_files
         .success();
     let project = sb.path("home/demo");
 
-    let out = start(&sb, &template, &bundle(&template, port), &stubs);
+    let out = start(&sb, &template, port, &bundle(&template, port), &stubs);
     let log = std::fs::read_to_string(sb.path("logs/convex-start.log")).unwrap_or_default();
     assert!(
         out.status.success(),
@@ -130,7 +142,7 @@ fn a_workspace_start_unpacks_starts_keys_and_deploys_then_updates_unedited_files
 
     // A second start: nothing unpacked again, secrets and key untouched.
     let before = read_tree(&project);
-    let out = start(&sb, &template, &bundle(&template, port), &stubs);
+    let out = start(&sb, &template, port, &bundle(&template, port), &stubs);
     assert!(out.status.success());
     let after = read_tree(&project);
     for f in [
@@ -156,7 +168,7 @@ fn a_workspace_start_unpacks_starts_keys_and_deploys_then_updates_unedited_files
     std::fs::write(&compose, &new_compose).unwrap();
     let new_up = text(&template, "project/scripts/convex-up.sh") + "# template v2\n";
     std::fs::write(template.join("project/scripts/convex-up.sh"), new_up).unwrap();
-    let out = start(&sb, &template, &bundle(&template, port), &stubs);
+    let out = start(&sb, &template, port, &bundle(&template, port), &stubs);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -192,6 +204,7 @@ fn credentials_in_the_git_url_never_reach_the_log() {
     let out = start_with_git(
         &sb,
         &template,
+        3210,
         "",
         &stubs,
         "https://bob:ghp_SECRET123@127.0.0.1:1/nothing.git",
@@ -238,7 +251,7 @@ fn a_node_too_old_for_the_pinned_cli_stops_the_start_before_anything_runs() {
         .success();
     assert_eq!(tf_local(&template, "node_major"), "20");
     stub_node(&stubs, "v18.19.1");
-    let out = start(&sb, &template, &bundle(&template, 1), &stubs);
+    let out = start(&sb, &template, 1, &bundle(&template, 1), &stubs);
     let log = std::fs::read_to_string(sb.path("logs/convex-start.log")).unwrap();
     assert_eq!(out.status.code(), Some(1), "{log}");
     assert!(
@@ -258,11 +271,72 @@ fn a_node_too_old_for_the_pinned_cli_stops_the_start_before_anything_runs() {
 
     // The same workspace on Node 20 gets past the check.
     stub_node(&stubs, "v20.11.1");
-    let _ = start(&sb, &template, &bundle(&template, 1), &stubs);
+    let _ = start(&sb, &template, 1, &bundle(&template, 1), &stubs);
     let log = std::fs::read_to_string(sb.path("logs/convex-start.log")).unwrap();
     assert!(
         log.contains("Node.js v20.11.1 meets convex 1.48.0 (Node.js 20 or later)"),
         "{log}"
+    );
+}
+
+/// A file the user deleted stays deleted; an edited file is kept quietly while
+/// the template's version of it is unchanged; ports the template's apps do
+/// not proxy are refused.
+#[test]
+fn deleted_files_stay_deleted_edits_kept_quietly_other_ports_refused() {
+    let sb = Sandbox::new();
+    let (port, _seen) = start_backend();
+    let stubs = stub_bin(sb.tmp.path());
+    let template = sb.path("tpl");
+    bin()
+        .arg("coder")
+        .arg(&template)
+        .args(["--yes", "--set", "name=demo", "--release", "2025-05-29"])
+        .assert()
+        .success();
+    let project = sb.path("home/demo");
+    let the_bundle = bundle(&template, port);
+    let out = start(&sb, &template, port, &the_bundle, &stubs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    std::fs::remove_file(project.join("scripts/convex-reset.sh")).unwrap();
+    let edited = text(&project, "convex/health.ts") + "// mine\n";
+    std::fs::write(project.join("convex/health.ts"), &edited).unwrap();
+    for _ in 0..2 {
+        let out = start(&sb, &template, port, &the_bundle, &stubs);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert!(
+            !project.join("scripts/convex-reset.sh").exists(),
+            "a deleted file came back: {stdout}"
+        );
+        assert_eq!(text(&project, "convex/health.ts"), edited);
+        assert!(!stdout.contains("Kept your edited"), "{stdout}");
+        assert!(
+            stdout.contains("1 deleted file(s) left deleted"),
+            "{stdout}"
+        );
+    }
+    // The start script's state is git-ignored.
+    assert!(text(&project, ".gitignore")
+        .lines()
+        .any(|l| l == ".convex-scaffold/bundle.sha256"));
+
+    // The template's apps proxy `port`; a project on another port is refused.
+    let moved = text(&project, ".env.docker").replace(&format!("PORT={port}\n"), "PORT=3310\n");
+    std::fs::write(project.join(".env.docker"), moved).unwrap();
+    let out = start(&sb, &template, port, &the_bundle, &stubs);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "sets PORT=3310, but this Coder template's apps and URLs use {port}"
+        )),
+        "{stdout}"
     );
 }
 
@@ -336,6 +410,10 @@ exec "{stubs}/pnpm" "$@"
         .env("CONVEX_PROJECT_DIR", sb.path("home/demo"))
         .env("CONVEX_SCAFFOLD_LOG_DIR", sb.path("logs"))
         .env("CONVEX_GIT_URL", "")
+        .env(
+            "CONVEX_APP_PORTS",
+            format!("PORT={port} SITE_PROXY_PORT=3211 DASHBOARD_PORT=6791"),
+        )
         .env("CONVEX_UP_TIMEOUT", "10")
         .env("CONVEX_START_FRONTEND", "true")
         .env("CONVEX_FRONTEND_PORT", frontend_port.to_string())

@@ -915,6 +915,8 @@ fn check_shared(files: &Files, a: &Answers) {
         "CONVEX_GIT_URL",
         "CONVEX_SCAFFOLD_LOG_DIR",
         "CONVEX_DOCKER_RUNTIME",
+        "CONVEX_CODER_WORKSPACE",
+        "CONVEX_APP_PORTS",
         "CONVEX_SELF_HOSTED_URL",
         "CONVEX_CLOUD_ORIGIN",
         "CONVEX_SITE_ORIGIN",
@@ -963,11 +965,18 @@ fn check_shared(files: &Files, a: &Answers) {
         }
     };
     let api = url("convex-api", "http://127.0.0.1:3210");
-    for key in [
-        "CONVEX_SELF_HOSTED_URL",
-        "CONVEX_CLOUD_ORIGIN",
-        "NEXT_PUBLIC_DEPLOYMENT_URL",
-    ] {
+    // The CLI and the scripts run inside the workspace: the local port, never
+    // Coder's proxy (a login redirect for owner/authenticated shares).
+    assert_eq!(
+        env_values["CONVEX_SELF_HOSTED_URL"],
+        "http://127.0.0.1:3210"
+    );
+    assert_eq!(
+        env_values["CONVEX_APP_PORTS"],
+        "PORT=3210 SITE_PROXY_PORT=3211 DASHBOARD_PORT=6791"
+    );
+    assert_eq!(env_values["CONVEX_CODER_WORKSPACE"], "Alice/Dev-WS");
+    for key in ["CONVEX_CLOUD_ORIGIN", "NEXT_PUBLIC_DEPLOYMENT_URL"] {
         assert_eq!(env_values[key], api, "{key}");
     }
     if let Some(var) = a.frontend.url_var() {
@@ -2062,7 +2071,9 @@ fn every_check_catches_its_mutation() {
         ("docker", "convex.tf", r#"frontend_url_var = "VITE_CONVEX_URL""#, r#"frontend_url_var = """#),
         ("docker", "convex.tf", "${local.workspace_name}--${local.owner_name}", "${local.owner_name}--${local.workspace_name}"),
         ("docker", "convex.tf", "length(label) > 63", "length(label) > 64"),
-        ("plain", "convex.tf", r#": "http://127.0.0.1:3211""#, r#": "http://localhost:3211""#),
+        ("plain", "convex.tf", "site = 3211", "site = 3299"),
+        ("docker", "convex.tf", r#"CONVEX_SELF_HOSTED_URL     = "http://127.0.0.1:${local.app_ports.api}""#, "CONVEX_SELF_HOSTED_URL     = local.convex_api_url"),
+        ("docker", "convex.tf", "CONVEX_APP_PORTS           = \"PORT=", "CONVEX_APP_PORTS           = \"PORT=1"),
         ("plain", "convex.tf", r#"default     = """#, r#"default     = "*.x.example.com""#),
         ("docker", "convex.tf", "for_each = local.workspace_env", "for_each = {}"),
         ("docker", "convex.tf", "run_on_stop  = true", "run_on_start = true"),

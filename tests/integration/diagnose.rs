@@ -306,6 +306,38 @@ fn node_engine_too_old_npm_and_yarn() {
 }
 
 #[test]
+fn package_manager_missing_at_a_workspace_start() {
+    expect(
+        "[convex] installing dependencies with pnpm (convex 1.24.8)\ntimeout: failed to run command 'pnpm': No such file or directory\n[convex] ERROR: pnpm install failed\n",
+        &["package-manager-missing"],
+        2,
+        "failed to run command 'pnpm'",
+    );
+    expect(
+        "scripts/convex-deploy.sh: line 3: yarn: command not found\n",
+        &["package-manager-missing"],
+        1,
+        "yarn: command not found",
+    );
+}
+
+#[test]
+fn corepack_cannot_fetch_signature_or_network() {
+    expect(
+        "Internal Error: No compatible signature found in package metadata\n    at fetchLatestStableVersion (/usr/lib/node_modules/corepack/dist/lib/corepack.cjs:21550:20)\n",
+        &["corepack-cannot-fetch"],
+        1,
+        "No compatible signature found",
+    );
+    expect(
+        "Error: Error when performing the request to https://registry.npmjs.org/pnpm/latest; for troubleshooting help, see https://github.com/nodejs/corepack#troubleshooting\n",
+        &["corepack-cannot-fetch"],
+        1,
+        "registry.npmjs.org/pnpm",
+    );
+}
+
+#[test]
 fn docker_daemon_down() {
     expect(
         "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n",
@@ -466,6 +498,8 @@ fn every_catalogue_entry_has_a_sample() {
         "Temporary failure in name resolution",
         "Your admin has not configured subdomain application access",
         "WebSocket connection to 'ws://127.0.0.1:3210/api/1.24.8/sync' failed: ",
+        "timeout: failed to run command 'pnpm': No such file or directory",
+        "Internal Error: No compatible signature found in package metadata",
     ];
     let findings = scan_bytes(samples.join("\n").as_bytes());
     let found = ids(&findings);
