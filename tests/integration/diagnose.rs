@@ -465,6 +465,23 @@ fn every_catalogue_entry_has_a_sample() {
         "Site url should start with https:// or http:// but got 'x'",
         "Temporary failure in name resolution",
         "Your admin has not configured subdomain application access",
+        "[convex] ERROR: 'curl' is not installed; install curl",
+        "[convex] ERROR: .env.docker and .env.docker.example are both missing",
+        "[convex] ERROR: AWS_S3_DISABLE_SSE must be the literal true or false",
+        "[convex] ERROR: could not pull the backend image within 900s",
+        "[convex] ERROR: could not check whether 'minio' resolves inside a container",
+        "[convex] ERROR: unknown package manager 'pip'",
+        "[convex] ERROR: pnpm install failed",
+        "[convex] ERROR: node_modules holds convex '1.26.1', but the pin is 1.24.8",
+        "[convex] ERROR: the backend did not answer http://127.0.0.1:3210/version within 180s",
+        "[convex] ERROR: no admin key in .env.local; run scripts/convex-up.sh",
+        "[convex] ERROR: convex dev --once failed or timed out",
+        "[convex] ERROR: cancelled; nothing was deleted",
+        "[convex] ERROR: docker compose up failed",
+        "12:00:00 [convex] ERROR: step timed out after 900s: Deploying Convex functions",
+        "12:00:00 [convex] ERROR: corrupt bundle entry (path)",
+        "12:00:00 [dockerd] ERROR: could not launch dockerd",
+        "12:00:00 [convex-stop] ERROR: could not signal dockerd",
     ];
     let findings = scan_bytes(samples.join("\n").as_bytes());
     let found = ids(&findings);
@@ -910,13 +927,13 @@ proptest! {
 // ---- the `diagnose` command itself ----
 
 #[test]
-fn command_reads_stdin_and_exits_0_whether_or_not_something_matched() {
+fn command_reads_stdin_and_exits_1_when_something_matched() {
     let seed = "Failed to create multipart upload: dispatch failure: other: client error (Connect): dns error: failed to lookup address information: Name or service not known\n";
     crate::support::bin()
         .arg("diagnose")
         .write_stdin(seed)
         .assert()
-        .success()
+        .code(1)
         .stdout(predicates::str::contains("s3-dns-dispatch-failure"));
     crate::support::bin()
         .arg("diagnose")
@@ -941,7 +958,7 @@ fn command_json_is_machine_readable_and_missing_files_are_usage_errors() {
         .arg("--json")
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(value["findings"][0]["issue"]["id"], "storage-type-mismatch");
     assert_eq!(value["findings"][0]["line_number"], 1);
