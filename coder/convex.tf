@@ -63,7 +63,7 @@ data "coder_parameter" "git_url" {
 
 locals {
   # Answers given to convex-scaffold.
-  project_name     = "coder"
+  project_name     = "convex-app"
   agent_name       = "main"
   convex_version   = "1.24.8"
   backend_image    = "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4"

@@ -1,7 +1,8 @@
 //! Errors and exit codes.
 //!
 //! Exit codes: 0 success; 1 the command ran and found something (upgrade
-//! conflicts, `--check` drift, a failing doctor check); 2 bad input or usage
+//! conflicts, `--check` drift, a failing doctor check, a diagnosed known
+//! issue); 2 bad input or usage
 //! (nothing was written); 3 an operational failure (I/O, a full disk); 130
 //! interrupted (Ctrl-C, SIGTERM) while writing.
 

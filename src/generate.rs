@@ -205,9 +205,12 @@ fn describe(p: &Planned, dry_run: bool) -> String {
     }
 }
 
-/// Prints the plan; with `dry_run`, also a diff of every existing file that
-/// would change (never the content of a secret file).
-pub fn print_plan(planned: &[Planned], dry_run: bool) {
+/// The plan as text; with `dry_run`, also a diff of every existing file that
+/// would change (never the content of a secret file). A merged package.json
+/// lists each value that changed and why.
+pub fn plan_report(planned: &[Planned], dry_run: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let unchanged = planned
         .iter()
         .filter(|p| p.action == Action::Unchanged)
@@ -216,25 +219,30 @@ pub fn print_plan(planned: &[Planned], dry_run: bool) {
         if p.action == Action::Unchanged {
             continue;
         }
-        println!("{}", describe(p, dry_run));
+        let _ = writeln!(out, "{}", describe(p, dry_run));
+        if let (Action::Merge, Policy::MergeJson, Some(old)) = (&p.action, p.policy, &p.old) {
+            let old = String::from_utf8_lossy(old);
+            let new = String::from_utf8_lossy(&p.contents);
+            for change in package_json::describe_changes(&old, &new) {
+                let _ = writeln!(out, "{:<10}   {change}", "");
+            }
+        }
         if dry_run && p.policy != Policy::Secret {
             if let (Some(old), Action::Merge | Action::Replace { .. } | Action::UpdateState) =
                 (&p.old, &p.action)
             {
-                print!(
-                    "{}",
-                    tree::unified_diff(
-                        &p.path,
-                        &String::from_utf8_lossy(old),
-                        &String::from_utf8_lossy(&p.contents)
-                    )
-                );
+                out.push_str(&tree::unified_diff(
+                    &p.path,
+                    &String::from_utf8_lossy(old),
+                    &String::from_utf8_lossy(&p.contents),
+                ));
             }
         }
     }
     if unchanged > 0 {
-        println!("({unchanged} files already as rendered)");
+        let _ = writeln!(out, "({unchanged} files already as rendered)");
     }
+    out
 }
 
 pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
@@ -281,13 +289,13 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     };
     let planned = plan(dir, &tree, &answers)?;
     if args.dry_run {
-        println!("dry run: nothing is written to {}", dir.display());
-        print_plan(&planned, true);
+        let header = format!("dry run: nothing is written to {}\n", dir.display());
+        crate::output::emit(&(header + &plan_report(&planned, true)))?;
         return Ok(Outcome::Success);
     }
     tree::write_all(dir, &writes_for(&planned))?;
-    print_plan(&planned, false);
-    print_next_steps(dir, &answers, target);
+    let report = plan_report(&planned, false) + &next_steps(dir, &answers, target);
+    crate::output::emit(&report)?;
     Ok(Outcome::Success)
 }
 
@@ -314,27 +322,70 @@ fn initial_storage(dir: &Path, answers: &Answers) -> Result<answers::Storage> {
     Ok(state.scaffold.initial_storage)
 }
 
-fn print_next_steps(dir: &Path, answers: &Answers, target: Target) {
+/// The commands to run next, in an order that works when followed literally
+/// from where `new` ran: `cd` into the project (unless it is the current
+/// folder), then everything relative to it.
+fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("\n");
     let pm = answers.package_manager.as_str();
+    let here = is_current_dir(dir);
     let template_dir = match target {
-        Target::Project => dir.join("coder"),
+        // After the `cd` below (or already there).
+        Target::Project => PathBuf::from("coder"),
+        Target::CoderTemplate if here => PathBuf::from("."),
         Target::CoderTemplate => dir.to_path_buf(),
     };
-    println!();
     if target == Target::Project {
-        println!(
+        let _ = writeln!(
+            out,
             "Rendered {} with convex {} and backend {}.",
             answers.name, answers.convex_version, answers.backend_image
         );
-        println!("Next:");
-        println!("  cd {}", dir.display());
-        println!("  {pm} install");
-        println!("  scripts/convex-up.sh       # backend + dashboard; admin key into .env.local");
-        println!("  scripts/convex-deploy.sh   # deploy convex/ with convex dev --once");
-        println!("  convex-scaffold doctor     # check everything");
+        let _ = writeln!(out, "Next:");
+        if !here {
+            let _ = writeln!(out, "  cd {}", shell_path(dir));
+        }
+        if answers.storage == answers::Storage::S3 {
+            let _ = writeln!(
+                out,
+                "  # storage=s3: fill AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for\n  \
+                 # temporary credentials) in .env.docker (git-ignored, 0600) before the first start; the\n  \
+                 # backend cannot use S3 without them, and `convex-scaffold doctor` fails until they are set"
+            );
+        }
+        let _ = writeln!(out, "  {pm} install");
+        let _ = writeln!(
+            out,
+            "  scripts/convex-up.sh       # backend + dashboard; admin key into .env.local"
+        );
+        let _ = writeln!(
+            out,
+            "  scripts/convex-deploy.sh   # deploy convex/ with convex dev --once"
+        );
+        let _ = writeln!(out, "  convex-scaffold doctor     # check everything");
     }
-    println!(
+    let _ = writeln!(
+        out,
         "Coder: {}   (see its README.md)",
         crate::outputs::coder::push_command(&answers.name, answers, &template_dir)
     );
+    out
+}
+
+/// `dir` names the folder the command runs in (`.`, `./`, or its own path).
+fn is_current_dir(dir: &Path) -> bool {
+    if dir.components().all(|c| c == std::path::Component::CurDir) {
+        return true;
+    }
+    match (fs::canonicalize(dir), std::env::current_dir()) {
+        (Ok(a), Ok(b)) => fs::canonicalize(b).is_ok_and(|b| a == b),
+        _ => false,
+    }
+}
+
+/// A path as one shell word (quoted when needed).
+pub fn shell_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    crate::escape::shell_word(&text).unwrap_or(text)
 }

@@ -190,6 +190,12 @@ pub fn install_interrupt_handler() {
             // before it touches the disk, or this sees the writer.
             INTERRUPTED.store(true, Ordering::SeqCst);
             if WRITING.load(Ordering::SeqCst) == 0 {
+                if crate::prompt::PROMPTING.load(Ordering::SeqCst) {
+                    // Between two key reads of a prompt: leave the terminal
+                    // as the prompt's own Ctrl-C path does.
+                    crate::prompt::restore_terminal();
+                    eprintln!("error: {}", crate::prompt::INTERRUPTED_MESSAGE);
+                }
                 std::process::exit(130);
             }
         });
