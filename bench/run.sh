@@ -24,13 +24,13 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 echo "== new DIR --yes (a fresh folder per run)"
-hyperfine --warmup 5 --runs "$RUNS" --export-json "$WORK/new.json" \
+hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/new.json" \
   --prepare "rm -rf '$WORK/new'" \
   "'$BIN' new '$WORK/new' --yes"
 
 "$BIN" new "$WORK/project" --yes >/dev/null
 echo "== upgrade DIR with nothing to do"
-hyperfine --warmup 5 --runs "$RUNS" --export-json "$WORK/upgrade.json" \
+hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/upgrade.json" \
   "'$BIN' upgrade '$WORK/project'"
 
 peak_kib() {

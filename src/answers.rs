@@ -56,11 +56,8 @@ pub const ANSWER_KEYS_HELP: &str = concat!(
 );
 
 /// `upgrade --help`: the same keys, which upgrade takes through --set only.
-pub const UPGRADE_KEYS_HELP: &str = concat!(
-    "Answer keys (--set KEY=VALUE):\n",
-    answer_keys_body!()
-);
-
+pub const UPGRADE_KEYS_HELP: &str =
+    concat!("Answer keys (--set KEY=VALUE):\n", answer_keys_body!());
 
 /// Every answer key, in prompt order.
 pub const KEYS: &[&str] = &[

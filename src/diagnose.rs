@@ -652,14 +652,14 @@ sources = ["https://example.com/s"]
 "#;
         assert!(parse_catalogue(ok).is_ok());
         let cases = [
-            ok.replace("x+y", "x(y"),                     // bad regex
-            ok.replace("fix = [\"f\"]", "fix = []"),      // no fix
-            ok.replace("cause = \"c\"", "cause = \" \""), // blank cause
+            ok.replace("x+y", "x(y"),                               // bad regex
+            ok.replace("fix = [\"f\"]", "fix = []"),                // no fix
+            ok.replace("cause = \"c\"", "cause = \" \""),           // blank cause
             ok.replace("sources = [", "severity = 1\nsources = ["), // unknown key
             ok.replace("https://example.com/s", "notes.md §3"),     // not a public link
-            ok.replace("x+y", "x*"),                      // matches every line
-            format!("{ok}{ok}"),                          // duplicate id
-            ok.replace("id = \"a\"", "id = \"A b\""),     // not kebab-case
+            ok.replace("x+y", "x*"),                                // matches every line
+            format!("{ok}{ok}"),                                    // duplicate id
+            ok.replace("id = \"a\"", "id = \"A b\""),               // not kebab-case
         ];
         for case in &cases {
             assert!(parse_catalogue(case).is_err(), "accepted:\n{case}");

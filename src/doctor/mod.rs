@@ -435,7 +435,13 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
 }
 
 /// Files of which a Convex project has at least one.
-const PROJECT_MARKERS: &[&str] = &[STATE_FILE, COMPOSE_FILE, ENV_DOCKER, ENV_LOCAL, "package.json"];
+const PROJECT_MARKERS: &[&str] = &[
+    STATE_FILE,
+    COMPOSE_FILE,
+    ENV_DOCKER,
+    ENV_LOCAL,
+    "package.json",
+];
 
 /// A folder with none of [`PROJECT_MARKERS`] is not a project: checking it
 /// would only list failures about files that do not exist (exit 2).

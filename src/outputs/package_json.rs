@@ -210,11 +210,21 @@ mod tests {
         let old = r#"{"name":"app","dependencies":{"convex":"^1.26.1"},"engines":{"node":">=22"}}"#;
         let new = merge(old, &answers(), 18).unwrap();
         let lines = describe_changes(old, &new);
-        assert!(lines[0].starts_with(r#"dependencies.convex: "^1.26.1" -> ""#), "{lines:?}");
+        assert!(
+            lines[0].starts_with(r#"dependencies.convex: "^1.26.1" -> ""#),
+            "{lines:?}"
+        );
         assert!(lines[0].contains("known-bad"), "{lines:?}");
-        assert!(lines.iter().any(|l| l.starts_with("pnpm.overrides.convex: added")));
-        assert!(lines.iter().any(|l| l.starts_with("scripts: added convex:up")));
-        assert!(!lines.iter().any(|l| l.starts_with("engines.node")), "{lines:?}");
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("pnpm.overrides.convex: added")));
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("scripts: added convex:up")));
+        assert!(
+            !lines.iter().any(|l| l.starts_with("engines.node")),
+            "{lines:?}"
+        );
         assert!(!lines.iter().any(|l| l.starts_with("name")), "{lines:?}");
         assert!(describe_changes(&new, &new).is_empty());
     }

@@ -45,7 +45,8 @@ fn a_closed_stdout_ends_every_command_quietly() {
     let sb = Sandbox::new();
     let project = sb.new_project("demo", &[]);
     let project_arg = project.to_str().unwrap();
-    let finding = b"Unexpected Error: TypeError: Cannot read properties of undefined (reading 'length')\n";
+    let finding =
+        b"Unexpected Error: TypeError: Cannot read properties of undefined (reading 'length')\n";
     let cases: Vec<(Vec<&str>, &[u8], &[i32])> = vec![
         (vec!["new", "fresh", "--yes"], b"", &[0]),
         (vec!["new", "dry", "--yes", "--dry-run"], b"", &[0]),
@@ -128,7 +129,8 @@ fn the_template_readme_points_at_upgrade() {
     let readme = crate::support::text(&project, "coder/README.md");
     assert!(readme.contains("convex-scaffold upgrade"), "{readme}");
     assert!(
-        !readme.contains("run\n`convex-scaffold coder`") && !readme.contains("run `convex-scaffold coder`"),
+        !readme.contains("run\n`convex-scaffold coder`")
+            && !readme.contains("run `convex-scaffold coder`"),
         "{readme}"
     );
 }
@@ -227,7 +229,9 @@ fn a_bad_name_reports_only_the_name() {
         .current_dir(sb.tmp.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("s3_bucket_prefix = \"Bad_Prefix\""));
+        .stderr(predicate::str::contains(
+            "s3_bucket_prefix = \"Bad_Prefix\"",
+        ));
 }
 
 // --------------------------------------------------------- internal words --
@@ -334,7 +338,10 @@ fn help_texts_say_what_each_command_takes() {
     );
     assert!(new_short.contains("--help"), "{new_short}");
     let doctor = help(&["doctor", "-h"]);
-    let dir_line: Vec<&str> = doctor.lines().filter(|l| l.contains("[DIR]") || l.contains("folder")).collect();
+    let dir_line: Vec<&str> = doctor
+        .lines()
+        .filter(|l| l.contains("[DIR]") || l.contains("folder"))
+        .collect();
     assert_eq!(
         doctor.matches("default").count(),
         1,

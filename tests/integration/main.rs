@@ -12,6 +12,7 @@ mod first_contact;
 mod hardening;
 mod new;
 mod outputs;
+mod prompts;
 mod script_errors;
 mod scripts;
 mod upgrade;

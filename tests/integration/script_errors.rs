@@ -238,7 +238,10 @@ fn pastes(message: &str) -> Vec<(&'static str, String)> {
         ("the message alone", format!("{message}\n")),
         ("wrapped at 80 columns", wrap(&printed, 80)),
         ("timestamped, wrapped at 80 columns", wrap(&timestamped, 80)),
-        ("the message alone, wrapped at 80 columns", wrap(message, 80)),
+        (
+            "the message alone, wrapped at 80 columns",
+            wrap(message, 80),
+        ),
     ]
 }
 
@@ -260,7 +263,11 @@ fn the_extractor_finds_the_known_messages() {
     // the next test pass vacuously.
     let messages = script_messages();
     let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
-    assert!(messages.len() >= 40, "only {} messages found", messages.len());
+    assert!(
+        messages.len() >= 40,
+        "only {} messages found",
+        messages.len()
+    );
     for expected in [
         "the Docker daemon is not running after 60s (try: sudo service docker start)",
         "could not pull the backend image within 900s",
@@ -275,7 +282,9 @@ fn the_extractor_finds_the_known_messages() {
         );
     }
     assert!(
-        texts.iter().all(|t| !t.contains('$') && !t.contains("\\\"")),
+        texts
+            .iter()
+            .all(|t| !t.contains('$') && !t.contains("\\\"")),
         "unsubstituted: {texts:#?}"
     );
 }
@@ -315,13 +324,16 @@ fn diagnose_recognises_every_seed_error_as_pasted() {
             missing.push(format!("seed (CLI mark):\n{bare}"));
         }
     }
-    assert!(missing.is_empty(), "not recognised:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "not recognised:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
 fn the_readme_headline_error_alone_names_the_cli_bug() {
-    let findings =
-        scan_text("TypeError: Cannot read properties of undefined (reading 'length')\n");
+    let findings = scan_text("TypeError: Cannot read properties of undefined (reading 'length')\n");
     assert_eq!(
         findings
             .iter()

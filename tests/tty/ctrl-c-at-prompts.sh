@@ -10,8 +10,11 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 command -v tmux >/dev/null 2>&1 || { echo "needs tmux (apt-get install -y tmux)" >&2; exit 2; }
-(cd "$ROOT" && cargo build --quiet)
-BIN="$ROOT/target/debug/convex-scaffold"
+# CONVEX_SCAFFOLD_BIN: check another build (e.g. an older one, to see the checks fail).
+if [ -z "${CONVEX_SCAFFOLD_BIN:-}" ]; then
+  (cd "$ROOT" && cargo build --quiet)
+fi
+BIN="${CONVEX_SCAFFOLD_BIN:-$ROOT/target/debug/convex-scaffold}"
 WORK="$(mktemp -d)"
 SESSION="convex-scaffold-ctrl-c-$$"
 trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -rf "$WORK"' EXIT
