@@ -19,6 +19,7 @@ done
 
 cd "$ROOT"
 cargo build --release --quiet
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (figures mean little when it exceeds the cores)"
 BIN="$ROOT/target/release/convex-scaffold"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

@@ -36,6 +36,11 @@ impl Interrupted {
     }
 }
 
+/// Ctrl-C at a prompt, already reported on the terminal. Exit 130.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct InterruptReported;
+
 /// What a command ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -61,6 +66,9 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     }) {
         return ExitCode::SUCCESS;
+    }
+    if err.chain().any(|cause| cause.is::<InterruptReported>()) {
+        return ExitCode::from(130);
     }
     eprintln!("error: {err:#}");
     if err.chain().any(|cause| cause.is::<Interrupted>()) {

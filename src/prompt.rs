@@ -4,28 +4,44 @@
 
 use std::io::{IsTerminal, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use anyhow::Result;
 use dialoguer::{theme::ColorfulTheme, Input, Select};
 
 use crate::answers::{self, RawAnswers, PROMPTED};
-use crate::error::{usage, Interrupted};
+use crate::error::{usage, InterruptReported};
 
 /// Set while a prompt owns the terminal: the Ctrl-C handler then restores
-/// the terminal before it exits (see [`restore_terminal`]).
+/// the terminal before it exits (see [`report_interrupt`]).
 pub static PROMPTING: AtomicBool = AtomicBool::new(false);
 
 /// The message of an interrupted prompt (exit 130).
 pub const INTERRUPTED_MESSAGE: &str = "interrupted; nothing was written";
 
-/// Shows the cursor again and ends the prompt's line, so what follows starts
-/// on a clean line. Only when a prompt was showing.
-pub fn restore_terminal() {
-    if PROMPTING.load(Ordering::SeqCst) {
+/// Whether the interrupt was already reported on the terminal: the Ctrl-C
+/// handler's thread and the prompting thread can both see one Ctrl-C (a
+/// signal between two key reads, and the read it interrupts), and the
+/// lock also keeps `exit` from cutting the other thread's line short.
+static INTERRUPT_REPORTED: Mutex<bool> = Mutex::new(false);
+
+/// When a prompt was showing: shows the cursor again, ends the prompt's
+/// line and prints one message line, once per process. Returns whether a
+/// prompt was showing.
+pub fn report_interrupt() -> bool {
+    if !PROMPTING.load(Ordering::SeqCst) {
+        return false;
+    }
+    let mut reported = INTERRUPT_REPORTED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !*reported {
+        *reported = true;
         let mut stderr = std::io::stderr().lock();
-        let _ = stderr.write_all(b"\x1b[?25h\n");
+        let _ = write!(stderr, "\x1b[?25h\nerror: {INTERRUPTED_MESSAGE}\n");
         let _ = stderr.flush();
     }
+    true
 }
 
 /// What each prompted key means, in a few words.
@@ -65,12 +81,13 @@ fn label(key: &str, default: &str, list: bool) -> String {
 }
 
 /// A dialoguer result: Ctrl-C (read as an interrupted read in raw mode)
-/// restores the terminal and becomes [`Interrupted`] (exit 130).
+/// restores the terminal, reports itself and becomes [`InterruptReported`]
+/// (exit 130, nothing more printed).
 fn answered<T>(result: dialoguer::Result<T>) -> Result<T> {
     result.map_err(|dialoguer::Error::IO(e)| {
         if e.kind() == std::io::ErrorKind::Interrupted {
-            restore_terminal();
-            Interrupted::new(INTERRUPTED_MESSAGE).into()
+            report_interrupt();
+            InterruptReported.into()
         } else {
             anyhow::Error::from(e).context("cannot read the answer from the terminal")
         }

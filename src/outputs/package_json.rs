@@ -170,6 +170,8 @@ fn why(path: &str) -> &'static str {
             "the package manager's override holds every install, also transitive ones, at the pin"
         }
         "engines.node" => "the pinned convex CLI needs this Node.js",
+        "private" => "keeps the project from being published to npm by accident",
+        "name" => "the project name",
         _ => "needed by the generated project",
     }
 }
