@@ -894,7 +894,7 @@ pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
     }
     if allow_known_bad {
         for p in &problems {
-            eprintln!("warning (--allow-known-bad): {p}");
+            crate::output::note(&format!("warning (--allow-known-bad): {p}"));
         }
         return Ok(());
     }

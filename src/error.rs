@@ -70,7 +70,7 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     if err.chain().any(|cause| cause.is::<InterruptReported>()) {
         return ExitCode::from(130);
     }
-    eprintln!("error: {err:#}");
+    crate::output::note(&format!("error: {err:#}"));
     if err.chain().any(|cause| cause.is::<Interrupted>()) {
         ExitCode::from(130)
     } else if err.chain().any(|cause| cause.is::<UsageError>()) {

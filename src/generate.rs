@@ -259,7 +259,7 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
     for warning in answers::warnings(&answers) {
-        eprintln!("warning: {warning}");
+        crate::output::note(&format!("warning: {warning}"));
     }
     if dir.join(STATE_FILE).exists() && !args.force && !args.dry_run {
         return Err(usage(format!(

@@ -197,7 +197,7 @@ pub fn install_interrupt_handler() {
             }
         });
         if let Err(e) = installed {
-            eprintln!("warning: cannot handle Ctrl-C ({e}); an interrupted write may leave temp files behind");
+            crate::output::note(&format!("warning: cannot handle Ctrl-C ({e}); an interrupted write may leave temp files behind"));
         }
     });
 }

@@ -426,7 +426,7 @@ fn check_no_backend_downgrade(old: &Answers, new: &Answers, allow: bool) -> Resu
         old.backend_image, new.backend_image
     );
     if allow {
-        eprintln!("warning (--allow-known-bad): {message}");
+        crate::output::note(&format!("warning (--allow-known-bad): {message}"));
         return Ok(());
     }
     Err(usage(format!(

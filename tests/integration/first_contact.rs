@@ -74,6 +74,25 @@ fn a_closed_stdout_ends_every_command_quietly() {
     }
 }
 
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    let sb = Sandbox::new();
+    let (reader, writer) = rustix::pipe::pipe().expect("pipe");
+    drop(reader);
+    let status = Command::new(assert_cmd::cargo::cargo_bin("convex-scaffold"))
+        .args(["new", "demo", "--yes", "--set", "name=Bad_Name"])
+        .current_dir(sb.tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(writer))
+        .status()
+        .expect("run");
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "a closed stderr changed the exit code"
+    );
+}
+
 // ------------------------------------------------------------------ README --
 
 /// The commands of the README's set-up block.
@@ -272,7 +291,9 @@ fn no_internal_words_reach_users() {
     }
     let pins = bin().arg("pins").output().unwrap();
     let pins = String::from_utf8_lossy(&pins.stdout).to_lowercase();
-    assert!(!pins.contains("shared/reference"), "{pins}");
+    for word in internal {
+        assert!(!pins.contains(word), "pins says {word:?}: {pins}");
+    }
 }
 
 // ------------------------------------------------------------------ doctor --
