@@ -25,8 +25,11 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 echo "== new DIR --yes (a fresh folder per run)"
+# The previous run's tree is removed and that removal synced before each
+# run: otherwise `new`'s one syncfs would also pay for the benchmark's own
+# `rm -rf`, which no user runs before `new`.
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/new.json" \
-  --prepare "rm -rf '$WORK/new'" \
+  --prepare "bash -c 'rm -rf $WORK/new && sync -f $WORK'" \
   "'$BIN' new '$WORK/new' --yes"
 
 "$BIN" new "$WORK/project" --yes >/dev/null

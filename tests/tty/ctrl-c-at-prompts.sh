@@ -28,14 +28,18 @@ check() { # DESCRIPTION CONDITION...
 
 # wait_for TEXT: polls the pane (bounded: 20 s).
 wait_for() {
-  local i
-  for i in $(seq 1 200); do
+  local _
+  for _ in $(seq 1 200); do
     if tmux capture-pane -p -t "$SESSION" | grep -qF -- "$1"; then return 0; fi
     sleep 0.1
   done
   echo "timed out waiting for '$1'; the pane shows:" >&2
   tmux capture-pane -p -t "$SESSION" >&2
   return 1
+}
+
+not_glued() { # PANE: no error text on a prompt line
+  ! grep -q '›.*error' <<<"$1"
 }
 
 run_case() { # NAME KEYS-BEFORE-CTRL-C...
@@ -62,7 +66,7 @@ run_case() { # NAME KEYS-BEFORE-CTRL-C...
   check "$name: exit status 130" grep -qx 'EXIT=130' <<<"$pane"
   check "$name: cursor visible" test "$cursor" = 1
   check "$name: the message is on a line of its own" grep -qx 'error: interrupted; nothing was written' <<<"$pane"
-  check "$name: nothing glued to the prompt" bash -c '! grep -q "›.*error" <<<"$1"' _ "$pane"
+  check "$name: nothing glued to the prompt" not_glued "$pane"
   check "$name: nothing written" test ! -e "$WORK/$name"
 }
 
