@@ -74,7 +74,7 @@ data "coder_parameter" "start_frontend" {
 
 locals {
   # Answers given to convex-scaffold.
-  project_name     = "coder"
+  project_name     = "convex-app"
   agent_name       = "main"
   convex_version   = "1.48.0"
   node_major       = "20"

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::usage;
 use crate::pins;
 
-/// `--help` text listing every answer key (kept in step with [`KEYS`] by a test).
-pub const ANSWER_KEYS_HELP: &str = "\
-Answer keys (--set KEY=VALUE, or the same keys in a TOML --answers file):
-  name                 project name: npm package, compose project, INSTANCE_NAME,
+/// The key list shared by [`ANSWER_KEYS_HELP`] and [`UPGRADE_KEYS_HELP`].
+macro_rules! answer_keys_body {
+    () => {
+        "  name                 project name: npm package, compose project, INSTANCE_NAME,
                        Coder template name. [a-z][a-z0-9-]*, at most 31 chars, no '--'.
                        Default: DIR's basename, made valid.
   package_manager      pnpm | npm | yarn | bun                       [default: pnpm]
@@ -45,7 +45,19 @@ Answer keys (--set KEY=VALUE, or the same keys in a TOML --answers file):
   s3_bucket_prefix     (storage=s3) buckets are <prefix>-exports, -snapshot-imports,
                        -modules, -files, -search                     [default: name]
   s3_force_path_style  (storage=s3) true | false (true for MinIO-style endpoints)
-                                                 [default: true with an endpoint, else false]";
+                                                 [default: true with an endpoint, else false]"
+    };
+}
+
+/// `--help` text listing every answer key (kept in step with [`KEYS`] by a test).
+pub const ANSWER_KEYS_HELP: &str = concat!(
+    "Answer keys (--set KEY=VALUE, or the same keys in a TOML --answers file):\n",
+    answer_keys_body!()
+);
+
+/// `upgrade --help`: the same keys, which upgrade takes through --set only.
+pub const UPGRADE_KEYS_HELP: &str =
+    concat!("Answer keys (--set KEY=VALUE):\n", answer_keys_body!());
 
 /// Every answer key, in prompt order.
 pub const KEYS: &[&str] = &[
@@ -448,6 +460,12 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
                 });
             }
         }
+    }
+    // `s3_bucket_prefix` defaults to the name: when it is just the invalid
+    // name again, the name's error says it all (and with local storage the
+    // prefix is not even used).
+    if name.is_none() && raw.get("s3_bucket_prefix") == raw.get("name") {
+        errors.retain(|e| e.key != "s3_bucket_prefix");
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -898,7 +916,7 @@ pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
     }
     if allow_known_bad {
         for p in &problems {
-            eprintln!("warning (--allow-known-bad): {p}");
+            crate::output::note(&format!("warning (--allow-known-bad): {p}"));
         }
         return Ok(());
     }

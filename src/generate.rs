@@ -215,9 +215,12 @@ fn describe(p: &Planned, dry_run: bool) -> String {
     }
 }
 
-/// Prints the plan; with `dry_run`, also a diff of every existing file that
-/// would change (never the content of a secret file).
-pub fn print_plan(planned: &[Planned], dry_run: bool) {
+/// The plan as text; with `dry_run`, also a diff of every existing file that
+/// would change (never the content of a secret file). A merged package.json
+/// lists each value that changed and why.
+pub fn plan_report(planned: &[Planned], dry_run: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let unchanged = planned
         .iter()
         .filter(|p| p.action == Action::Unchanged)
@@ -226,25 +229,30 @@ pub fn print_plan(planned: &[Planned], dry_run: bool) {
         if p.action == Action::Unchanged {
             continue;
         }
-        println!("{}", describe(p, dry_run));
+        let _ = writeln!(out, "{}", describe(p, dry_run));
+        if let (Action::Merge, Policy::MergeJson, Some(old)) = (&p.action, p.policy, &p.old) {
+            let old = String::from_utf8_lossy(old);
+            let new = String::from_utf8_lossy(&p.contents);
+            for change in package_json::describe_changes(&old, &new) {
+                let _ = writeln!(out, "{:<10}   {change}", "");
+            }
+        }
         if dry_run && p.policy != Policy::Secret {
             if let (Some(old), Action::Merge | Action::Replace { .. } | Action::UpdateState) =
                 (&p.old, &p.action)
             {
-                print!(
-                    "{}",
-                    tree::unified_diff(
-                        &p.path,
-                        &String::from_utf8_lossy(old),
-                        &String::from_utf8_lossy(&p.contents)
-                    )
-                );
+                out.push_str(&tree::unified_diff(
+                    &p.path,
+                    &String::from_utf8_lossy(old),
+                    &String::from_utf8_lossy(&p.contents),
+                ));
             }
         }
     }
     if unchanged > 0 {
-        println!("({unchanged} files already as rendered)");
+        let _ = writeln!(out, "({unchanged} files already as rendered)");
     }
+    out
 }
 
 pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
@@ -261,7 +269,7 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
     for warning in answers::warnings(&answers) {
-        eprintln!("warning: {warning}");
+        crate::output::note(&format!("warning: {warning}"));
     }
     if dir.join(STATE_FILE).exists() && !args.force && !args.dry_run {
         return Err(usage(format!(
@@ -296,18 +304,19 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     };
     let planned = plan(dir, &tree, &answers)?;
     if args.dry_run {
-        println!("dry run: nothing is written to {}", dir.display());
-        print_plan(&planned, true);
-        print_frontend_note(&answers, existing_frontend.as_deref(), true);
+        let header = format!("dry run: nothing is written to {}\n", dir.display());
+        let note = frontend_note(&answers, existing_frontend.as_deref(), true);
+        crate::output::emit(&(header + &plan_report(&planned, true) + &note))?;
         return Ok(Outcome::Success);
     }
     tree::write_all(dir, &writes_for(&planned))?;
-    print_plan(&planned, false);
-    print_frontend_note(&answers, existing_frontend.as_deref(), false);
-    print_next_steps(dir, &answers, target);
+    let mut report = plan_report(&planned, false)
+        + &frontend_note(&answers, existing_frontend.as_deref(), false)
+        + &next_steps(dir, &answers, target);
     if target == Target::Project && starter_rendered(&planned, &answers) {
-        print_starter_steps(&answers);
+        report.push_str(&starter_steps(&answers));
     }
+    crate::output::emit(&report)?;
     Ok(Outcome::Success)
 }
 
@@ -357,22 +366,21 @@ fn initial_storage(dir: &Path, answers: &Answers) -> Result<answers::Storage> {
 }
 
 /// Says what happens to the frontend when the folder already has one.
-fn print_frontend_note(answers: &Answers, existing_frontend: Option<&str>, dry_run: bool) {
+fn frontend_note(answers: &Answers, existing_frontend: Option<&str>, dry_run: bool) -> String {
     let (Some(reason), Some(var)) = (existing_frontend, answers.frontend.url_var()) else {
-        return;
+        return String::new();
     };
     let (added, touched, wired) = if dry_run {
         ("would be added", "would not be touched", "would be wired")
     } else {
         ("was added", "were not touched", "were wired")
     };
-    println!();
-    println!(
-        "Frontend: {reason}, so no {} starter app {added} and your app's files {touched}. \
+    format!(
+        "\nFrontend: {reason}, so no {} starter app {added} and your app's files {touched}. \
          Only {var} (in .env.local) and package.json (convex pin, scripts) {wired}; read the Convex URL \
-         from {var} in your app.",
+         from {var} in your app.\n",
         answers.frontend
-    );
+    )
 }
 
 /// Whether `new` rendered the frontend starter (its files are in the plan).
@@ -382,39 +390,82 @@ fn starter_rendered(planned: &[Planned], answers: &Answers) -> bool {
 }
 
 /// How to start the starter app, after the backend steps above.
-fn print_starter_steps(answers: &Answers) {
+fn starter_steps(answers: &Answers) -> String {
     let (Some(port), Some(var)) = (answers.frontend.dev_port(), answers.frontend.url_var()) else {
-        return;
+        return String::new();
     };
-    println!(
+    format!(
         "Frontend ({}): after the steps above, `{} run dev` serves it on http://localhost:{port} \
-         (it reads {var} from .env.local and shows what health:ping answers)",
+         (it reads {var} from .env.local and shows what health:ping answers)\n",
         answers.frontend,
         answers.package_manager.as_str()
-    );
+    )
 }
 
-fn print_next_steps(dir: &Path, answers: &Answers, target: Target) {
+/// The commands to run next, in an order that works when followed literally
+/// from where `new` ran: `cd` into the project (unless it is the current
+/// folder), then everything relative to it.
+fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("\n");
     let pm = answers.package_manager.as_str();
+    let here = is_current_dir(dir);
     let template_dir = match target {
-        Target::Project => dir.join("coder"),
+        // After the `cd` below (or already there).
+        Target::Project => PathBuf::from("coder"),
+        Target::CoderTemplate if here => PathBuf::from("."),
         Target::CoderTemplate => dir.to_path_buf(),
     };
-    println!();
     if target == Target::Project {
-        println!(
+        let _ = writeln!(
+            out,
             "Rendered {} with convex {} and backend {}.",
             answers.name, answers.convex_version, answers.backend_image
         );
-        println!("Next:");
-        println!("  cd {}", dir.display());
-        println!("  {pm} install");
-        println!("  scripts/convex-up.sh       # backend + dashboard; admin key into .env.local");
-        println!("  scripts/convex-deploy.sh   # deploy convex/ with convex dev --once");
-        println!("  convex-scaffold doctor     # check everything");
+        let _ = writeln!(out, "Next:");
+        if !here {
+            let _ = writeln!(out, "  cd {}", shell_path(dir));
+        }
+        if answers.storage == answers::Storage::S3 {
+            let _ = writeln!(
+                out,
+                "  # storage=s3: fill AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for\n  \
+                 # temporary credentials) in .env.docker (git-ignored, 0600) before the first start; the\n  \
+                 # backend cannot use S3 without them, and `convex-scaffold doctor` fails until they are set"
+            );
+        }
+        let _ = writeln!(out, "  {pm} install");
+        let _ = writeln!(
+            out,
+            "  scripts/convex-up.sh       # backend + dashboard; admin key into .env.local"
+        );
+        let _ = writeln!(
+            out,
+            "  scripts/convex-deploy.sh   # deploy convex/ with convex dev --once"
+        );
+        let _ = writeln!(out, "  convex-scaffold doctor     # check everything");
     }
-    println!(
+    let _ = writeln!(
+        out,
         "Coder: {}   (see its README.md)",
         crate::outputs::coder::push_command(&answers.name, answers, &template_dir)
     );
+    out
+}
+
+/// `dir` names the folder the command runs in (`.`, `./`, or its own path).
+fn is_current_dir(dir: &Path) -> bool {
+    if dir.components().all(|c| c == std::path::Component::CurDir) {
+        return true;
+    }
+    match (fs::canonicalize(dir), std::env::current_dir()) {
+        (Ok(a), Ok(b)) => fs::canonicalize(b).is_ok_and(|b| a == b),
+        _ => false,
+    }
+}
+
+/// A path as one shell word (quoted when needed).
+pub fn shell_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    crate::escape::shell_word(&text).unwrap_or(text)
 }

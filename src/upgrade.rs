@@ -233,10 +233,7 @@ pub fn run(args: &UpgradeArgs) -> Result<Outcome> {
 /// Prints the whole report at once; a closed pipe is an io error that
 /// `error::report` treats as success.
 fn emit(out: &str) -> Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(out.as_bytes())?;
-    stdout.flush()?;
+    crate::output::emit(out)?;
     Ok(())
 }
 
@@ -416,7 +413,7 @@ fn check_no_backend_downgrade(old: &Answers, new: &Answers, allow: bool) -> Resu
         old.backend_image, new.backend_image
     );
     if allow {
-        eprintln!("warning (--allow-known-bad): {message}");
+        crate::output::note(&format!("warning (--allow-known-bad): {message}"));
         return Ok(());
     }
     Err(usage(format!(

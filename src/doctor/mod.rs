@@ -457,11 +457,35 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
     text
 }
 
+/// Files of which a Convex project has at least one.
+const PROJECT_MARKERS: &[&str] = &[
+    STATE_FILE,
+    COMPOSE_FILE,
+    ENV_DOCKER,
+    ENV_LOCAL,
+    "package.json",
+];
+
+/// A folder with none of [`PROJECT_MARKERS`] is not a project: checking it
+/// would only list failures about files that do not exist (exit 2).
+fn refuse_outside_a_project(dir: &Path) -> Result<()> {
+    if !dir.is_dir() || PROJECT_MARKERS.iter().any(|name| dir.join(name).exists()) {
+        return Ok(()); // Project::load reports a missing folder.
+    }
+    Err(usage(format!(
+        "{} is not a Convex project (it has none of {}); nothing to check. Run `convex-scaffold doctor DIR` \
+         with the project folder, or create one with `convex-scaffold new DIR`",
+        dir.display(),
+        PROJECT_MARKERS.join(", ")
+    )))
+}
+
 /// `convex-scaffold doctor [DIR] [--offline] [--json]`.
 pub fn run(args: &DoctorArgs) -> Result<Outcome> {
     let env: BTreeMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
+    refuse_outside_a_project(&args.dir)?;
     let project = Project::load(&args.dir, env)?;
     let options = Options {
         offline: args.offline,

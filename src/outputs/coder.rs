@@ -34,10 +34,9 @@ pub fn push_command(
     answers: &crate::answers::Answers,
     folder: &std::path::Path,
 ) -> String {
-    let mut command = format!(
-        "coder templates push {template_name} -d {}",
-        folder.display()
-    );
+    let folder = folder.display().to_string();
+    let folder = crate::escape::shell_word(&folder).unwrap_or(folder);
+    let mut command = format!("coder templates push {template_name} -d {folder}");
     if !answers.wildcard_domain.is_empty() {
         command.push_str(&format!(
             " --var wildcard_domain='{}'",

@@ -145,6 +145,78 @@ pub fn merge(existing: &str, answers: &Answers, node_major: u32) -> Result<Strin
     Ok(to_text(pkg))
 }
 
+/// What [`merge`] changed in the user's package.json, one line per value,
+/// with the reason: e.g. `dependencies.convex: "^1.26.1" -> "1.24.8" (…)`.
+/// Empty when either text is not a JSON object.
+pub fn describe_changes(old: &str, new: &str) -> Vec<String> {
+    let (Ok(Value::Object(old)), Ok(Value::Object(new))) = (
+        serde_json::from_str::<Value>(old),
+        serde_json::from_str::<Value>(new),
+    ) else {
+        return Vec::new();
+    };
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    flatten("", &old, &mut before);
+    flatten("", &new, &mut after);
+    let mut lines = Vec::new();
+    let mut added_scripts = Vec::new();
+    for (path, value) in &after {
+        let previous = before.iter().find(|(p, _)| p == path).map(|(_, v)| v);
+        if previous == Some(value) {
+            continue;
+        }
+        if let (None, Some(script)) = (previous, path.strip_prefix("scripts.")) {
+            added_scripts.push(script.to_owned());
+            continue;
+        }
+        let change = match previous {
+            Some(previous) => format!("{path}: {previous} -> {value}"),
+            None => format!("{path}: added {value}"),
+        };
+        lines.push(format!("{change} ({})", why(path)));
+    }
+    if !added_scripts.is_empty() {
+        lines.push(format!(
+            "scripts: added {} (they run the generated scripts/convex-*.sh)",
+            added_scripts.join(", ")
+        ));
+    }
+    lines
+}
+
+/// Why `apply` sets the value at this dotted path.
+fn why(path: &str) -> &'static str {
+    match path {
+        "dependencies.convex" | "devDependencies.convex" => {
+            "convex is pinned exactly: a range can resolve to a known-bad CLI or one the backend \
+             does not support; `convex-scaffold pins` lists both"
+        }
+        "pnpm.overrides.convex" | "overrides.convex" | "resolutions.convex" => {
+            "the package manager's override holds every install, also transitive ones, at the pin"
+        }
+        "engines.node" => "the pinned convex CLI needs this Node.js",
+        "private" => "keeps the project from being published to npm by accident",
+        "name" => "the project name",
+        _ => "needed by the generated project",
+    }
+}
+
+/// Leaf values of `object` as (dotted path, compact JSON) in document order.
+fn flatten(prefix: &str, object: &Map<String, Value>, out: &mut Vec<(String, String)>) {
+    for (key, value) in object {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            Value::Object(inner) if !inner.is_empty() => flatten(&path, inner, out),
+            other => out.push((path, other.to_string())),
+        }
+    }
+}
+
 /// Two-space indent and a trailing newline, as npm writes it.
 pub fn to_text(pkg: &Map<String, Value>) -> String {
     let mut text = serde_json::to_string_pretty(pkg).expect("JSON serialises");
@@ -159,6 +231,30 @@ mod tests {
     fn answers() -> Answers {
         crate::answers::validate(&crate::answers::with_defaults(&Default::default(), "demo"))
             .unwrap()
+    }
+
+    #[test]
+    fn changes_name_each_value_and_why() {
+        let old = r#"{"name":"app","dependencies":{"convex":"^1.26.1"},"engines":{"node":">=22"}}"#;
+        let new = merge(old, &answers(), 18).unwrap();
+        let lines = describe_changes(old, &new);
+        assert!(
+            lines[0].starts_with(r#"dependencies.convex: "^1.26.1" -> ""#),
+            "{lines:?}"
+        );
+        assert!(lines[0].contains("known-bad"), "{lines:?}");
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("pnpm.overrides.convex: added")));
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("scripts: added convex:up")));
+        assert!(
+            !lines.iter().any(|l| l.starts_with("engines.node")),
+            "{lines:?}"
+        );
+        assert!(!lines.iter().any(|l| l.starts_with("name")), "{lines:?}");
+        assert!(describe_changes(&new, &new).is_empty());
     }
 
     #[test]

@@ -309,7 +309,8 @@ fn node_engine_too_old_npm_and_yarn() {
 fn package_manager_missing_at_a_workspace_start() {
     expect(
         "[convex] installing dependencies with pnpm (convex 1.24.8)\ntimeout: failed to run command 'pnpm': No such file or directory\n[convex] ERROR: pnpm install failed\n",
-        &["package-manager-missing"],
+        // The missing tool is the cause; the failed install its consequence.
+        &["package-manager-missing", "package-install-failed"],
         2,
         "failed to run command 'pnpm'",
     );
@@ -500,6 +501,26 @@ fn every_catalogue_entry_has_a_sample() {
         "WebSocket connection to 'ws://127.0.0.1:3210/api/1.24.8/sync' failed: ",
         "timeout: failed to run command 'pnpm': No such file or directory",
         "Internal Error: No compatible signature found in package metadata",
+        "[convex] ERROR: the backup export failed, so the new backend image was NOT started",
+        "[convex] ERROR: /home/coder/app/.env.docker sets PORT=3310, but this Coder template's apps and URLs use 3210",
+        "[convex] ERROR: start_frontend is on, but 'pnpm' is not installed in the workspace image",
+        "[convex] ERROR: 'curl' is not installed; install curl",
+        "[convex] ERROR: .env.docker and .env.docker.example are both missing",
+        "[convex] ERROR: AWS_S3_DISABLE_SSE must be the literal true or false",
+        "[convex] ERROR: could not pull the backend image within 900s",
+        "[convex] ERROR: could not check whether 'minio' resolves inside a container",
+        "[convex] ERROR: unknown package manager 'pip'",
+        "[convex] ERROR: pnpm install failed",
+        "[convex] ERROR: node_modules holds convex '1.26.1', but the pin is 1.24.8",
+        "[convex] ERROR: the backend did not answer http://127.0.0.1:3210/version within 180s",
+        "[convex] ERROR: no admin key in .env.local; run scripts/convex-up.sh",
+        "[convex] ERROR: convex dev --once failed or timed out",
+        "[convex] ERROR: cancelled; nothing was deleted",
+        "[convex] ERROR: docker compose up failed",
+        "12:00:00 [convex] ERROR: step timed out after 900s: Deploying Convex functions",
+        "12:00:00 [convex] ERROR: corrupt bundle entry (path)",
+        "12:00:00 [dockerd] ERROR: could not launch dockerd",
+        "12:00:00 [convex-stop] ERROR: could not signal dockerd",
     ];
     let findings = scan_bytes(samples.join("\n").as_bytes());
     let found = ids(&findings);
@@ -945,13 +966,13 @@ proptest! {
 // ---- the `diagnose` command itself ----
 
 #[test]
-fn command_reads_stdin_and_exits_0_whether_or_not_something_matched() {
+fn command_reads_stdin_and_exits_1_when_something_matched() {
     let seed = "Failed to create multipart upload: dispatch failure: other: client error (Connect): dns error: failed to lookup address information: Name or service not known\n";
     crate::support::bin()
         .arg("diagnose")
         .write_stdin(seed)
         .assert()
-        .success()
+        .code(1)
         .stdout(predicates::str::contains("s3-dns-dispatch-failure"));
     crate::support::bin()
         .arg("diagnose")
@@ -976,7 +997,7 @@ fn command_json_is_machine_readable_and_missing_files_are_usage_errors() {
         .arg("--json")
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(value["findings"][0]["issue"]["id"], "storage-type-mismatch");
     assert_eq!(value["findings"][0]["line_number"], 1);

@@ -574,17 +574,22 @@ fn coder_writes_only_the_template_and_matches_new() {
 fn the_repositorys_coder_folder_is_the_default_output() {
     let sb = Sandbox::new();
     let out = sb.path("coder");
-    bin().arg("coder").arg(&out).arg("--yes").assert().success();
+    bin()
+        .arg("coder")
+        .arg(&out)
+        .args(["--yes", "--set", "name=convex-app"])
+        .assert()
+        .success();
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("coder");
     let expected = read_tree(&out);
     let actual = read_tree(&repo);
     assert_eq!(
         actual.keys().collect::<Vec<_>>(),
         expected.keys().collect::<Vec<_>>(),
-        "coder/ drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes`"
+        "coder/ drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes --set name=convex-app`"
     );
     for (path, bytes) in &expected {
-        assert!(actual[path] == *bytes, "coder/{path} drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes`");
+        assert!(actual[path] == *bytes, "coder/{path} drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes --set name=convex-app`");
     }
 }
 

@@ -236,7 +236,7 @@ check_s3_env() {
   done
 }
 
-# The seed's failure: an S3 endpoint that the workspace resolves but Docker
+# The classic S3 failure: an endpoint that the workspace resolves but Docker
 # containers do not ("dns error: failed to lookup address information").
 check_s3_dns() {
   [ "$CONVEX_STORAGE" = s3 ] || return 0
