@@ -98,12 +98,22 @@ CONVEX_URL=""
 ADMIN_KEY=""
 EXPECTED_PING=""
 standin_python=""
-for candidate in python3 /usr/bin/python3; do
-  if "$candidate" -c 'import brotli' 2>/dev/null; then
-    standin_python="$candidate"
-    break
-  fi
-done
+find_standin_python() {
+  local candidate
+  for candidate in python3 /usr/bin/python3; do
+    if "$candidate" -c 'import brotli' 2>/dev/null; then
+      standin_python="$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+# Debian's python3-brotli gives the system python3 the module (as root).
+if ! find_standin_python && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-brotli >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-brotli >/dev/null 2>&1; } || true
+  find_standin_python || true
+fi
 
 # start_standin RELEASE_DATE: the shared stand-in on 127.0.0.1.
 start_standin() {
