@@ -59,8 +59,22 @@ fn start_with_git(
     stubs: &Path,
     git_url: &str,
 ) -> std::process::Output {
-    Command::new("bash")
-        .arg(template.join("scripts/convex-start.sh"))
+    start_command(sb, template, port, bundle, stubs, git_url)
+        .output()
+        .unwrap()
+}
+
+/// The start script's command with the env coder_env sets (not yet run).
+fn start_command(
+    sb: &Sandbox,
+    template: &Path,
+    port: u16,
+    bundle: &str,
+    stubs: &Path,
+    git_url: &str,
+) -> Command {
+    let mut cmd = Command::new("bash");
+    cmd.arg(template.join("scripts/convex-start.sh"))
         .env(
             "PATH",
             format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap()),
@@ -84,9 +98,8 @@ fn start_with_git(
         )
         .env("CONVEX_UP_TIMEOUT", "10")
         .env("CONVEX_SCAFFOLD_CLONE_TIMEOUT", "20")
-        .env_remove("CONVEX_SELF_HOSTED_URL")
-        .output()
-        .unwrap()
+        .env_remove("CONVEX_SELF_HOSTED_URL");
+    cmd
 }
 
 #[test]
@@ -387,38 +400,17 @@ exec "{stubs}/pnpm" "$@"
         std::fs::set_permissions(wrapper.join("pnpm"), std::fs::Permissions::from_mode(0o755))
             .unwrap();
     }
-    let mut child = Command::new("bash")
-        .arg(template.join("scripts/convex-start.sh"))
-        .env(
-            "PATH",
-            format!(
-                "{}:{}:{}",
-                wrapper.display(),
-                stubs.display(),
-                std::env::var("PATH").unwrap()
-            ),
-        )
-        .env("CONVEX_SCAFFOLD_BUNDLE", bundle(&template, port))
-        .env(
-            "CONVEX_SCAFFOLD_CLI_VERSION",
-            tf_local(&template, "convex_version"),
-        )
-        .env(
-            "CONVEX_SCAFFOLD_NODE_MAJOR",
-            tf_local(&template, "node_major"),
-        )
-        .env("CONVEX_PROJECT_DIR", sb.path("home/demo"))
-        .env("CONVEX_SCAFFOLD_LOG_DIR", sb.path("logs"))
-        .env("CONVEX_GIT_URL", "")
-        .env(
-            "CONVEX_APP_PORTS",
-            format!("PORT={port} SITE_PROXY_PORT=3211 DASHBOARD_PORT=6791"),
-        )
-        .env("CONVEX_UP_TIMEOUT", "10")
+    let path = format!(
+        "{}:{}:{}",
+        wrapper.display(),
+        stubs.display(),
+        std::env::var("PATH").unwrap()
+    );
+    let mut child = start_command(&sb, &template, port, &bundle(&template, port), &stubs, "")
+        .env("PATH", path)
         .env("CONVEX_START_FRONTEND", "true")
         .env("CONVEX_FRONTEND_PORT", frontend_port.to_string())
         .env("CONVEX_SCAFFOLD_FRONTEND_WAIT", "30")
-        .env_remove("CONVEX_SELF_HOSTED_URL")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
