@@ -24,6 +24,9 @@ Answer keys (--set KEY=VALUE, or the same keys in a TOML --answers file):
   frontend             vite | nextjs | none: VITE_CONVEX_URL or
                        NEXT_PUBLIC_CONVEX_URL, or no frontend URL    [default: vite]
   storage              local | s3                                    [default: local]
+  database             sqlite | postgres | mysql: the backend's database; postgres
+                       and mysql add a pinned database service to compose
+                                                                     [default: sqlite]
   platform             docker | kubernetes: Coder template flavour   [default: docker]
   convex_version       exact convex CLI version, e.g. 1.24.8         [default: from pins]
   backend_image        backend image pinned by commit SHA or digest  [default: from pins]
@@ -53,6 +56,7 @@ pub const KEYS: &[&str] = &[
     "package_manager",
     "frontend",
     "storage",
+    "database",
     "platform",
     "convex_version",
     "backend_image",
@@ -75,6 +79,7 @@ pub const PROMPTED: &[&str] = &[
     "package_manager",
     "frontend",
     "storage",
+    "database",
     "platform",
     "wildcard_domain",
     "agent_name",
@@ -83,6 +88,11 @@ pub const PROMPTED: &[&str] = &[
     "s3_bucket_prefix",
     "s3_force_path_style",
 ];
+
+/// Postgres 17 on Debian trixie, an exact minor version (Docker official image).
+pub const POSTGRES_IMAGE: &str = "postgres:17.10-trixie";
+/// MySQL 8.4 LTS, an exact patch version (Docker official image).
+pub const MYSQL_IMAGE: &str = "mysql:8.4.11-oraclelinux9";
 
 pub const DEFAULT_WORKSPACE_IMAGE: &str = "codercom/enterprise-node:ubuntu";
 
@@ -112,9 +122,45 @@ macro_rules! choice_enum {
 choice_enum!(PackageManager { Pnpm => "pnpm", Npm => "npm", Yarn => "yarn", Bun => "bun" });
 choice_enum!(Frontend { Vite => "vite", Nextjs => "nextjs", None => "none" });
 choice_enum!(Storage { Local => "local", S3 => "s3" });
+choice_enum!(Database { Sqlite => "sqlite", Postgres => "postgres", Mysql => "mysql" });
 choice_enum!(Platform { Docker => "docker", Kubernetes => "kubernetes" });
 choice_enum!(DockerRuntime { Privileged => "privileged", Sysbox => "sysbox" });
 choice_enum!(AppShare { Public => "public", Authenticated => "authenticated", Owner => "owner" });
+
+impl Default for Database {
+    /// SQLite on the backend's data volume: what every project had before the
+    /// `database` key existed (so state files without it read as sqlite).
+    fn default() -> Self {
+        Database::Sqlite
+    }
+}
+
+impl Database {
+    /// The bundled database service's image, pinned to an exact version
+    /// tag of the official images (upstream tests Postgres 17 and MySQL 8).
+    pub fn image(self) -> Option<&'static str> {
+        match self {
+            Database::Sqlite => None,
+            Database::Postgres => Some(POSTGRES_IMAGE),
+            Database::Mysql => Some(MYSQL_IMAGE),
+        }
+    }
+
+    /// The backend's connection variable for this database, if any.
+    pub fn url_var(self) -> Option<&'static str> {
+        match self {
+            Database::Sqlite => None,
+            Database::Postgres => Some("POSTGRES_URL"),
+            Database::Mysql => Some("MYSQL_URL"),
+        }
+    }
+}
+
+/// The SQL database name the backend uses for an `INSTANCE_NAME`: the name
+/// with every '-' replaced by '_' (upstream `crates/clusters/src/lib.rs`).
+pub fn sql_database_name(instance_name: &str) -> String {
+    instance_name.replace('-', "_")
+}
 
 impl Frontend {
     /// The environment variable the frontend reads the Convex URL from.
@@ -143,6 +189,7 @@ pub struct Answers {
     pub package_manager: PackageManager,
     pub frontend: Frontend,
     pub storage: Storage,
+    pub database: Database,
     pub platform: Platform,
     pub convex_version: Version,
     pub backend_image: String,
@@ -260,6 +307,7 @@ pub struct AnswersFile {
     pub package_manager: Option<String>,
     pub frontend: Option<String>,
     pub storage: Option<String>,
+    pub database: Option<String>,
     pub platform: Option<String>,
     pub convex_version: Option<String>,
     pub backend_image: Option<String>,
@@ -296,6 +344,7 @@ pub fn default_for(key: &str, dir_name: &str, so_far: &RawAnswers) -> String {
         "package_manager" => "pnpm".into(),
         "frontend" => "vite".into(),
         "storage" => "local".into(),
+        "database" => "sqlite".into(),
         "platform" => "docker".into(),
         "convex_version" => pins.convex_version.to_string(),
         "backend_image" => pins.backend_image,
@@ -403,6 +452,10 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         "storage",
         choice::<Storage>(Storage::parse, Storage::CHOICES)
     );
+    let database = check!(
+        "database",
+        choice::<Database>(Database::parse, Database::CHOICES)
+    );
     let platform = check!(
         "platform",
         choice::<Platform>(Platform::parse, Platform::CHOICES)
@@ -457,6 +510,7 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         package_manager: package_manager.unwrap(),
         frontend: frontend.unwrap(),
         storage: storage.unwrap(),
+        database: database.unwrap(),
         platform: platform.unwrap(),
         convex_version: convex_version.unwrap(),
         backend_image: backend_image.unwrap(),

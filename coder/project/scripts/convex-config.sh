@@ -9,4 +9,6 @@ CONVEX_VERSION=1.24.8
 # shellcheck disable=SC2034
 CONVEX_STORAGE=local
 # shellcheck disable=SC2034
+CONVEX_DATABASE=sqlite
+# shellcheck disable=SC2034
 CONVEX_FRONTEND_URL_VAR=VITE_CONVEX_URL

@@ -214,6 +214,12 @@ ensure_env_docker() {
     dotenv_set "$ENV_DOCKER" INSTANCE_SECRET "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
     log "generated INSTANCE_SECRET in .env.docker"
   fi
+  # The bundled database's password, the same way (never printed). Only when
+  # empty: the database volume keeps the password it was first started with.
+  if [ "${CONVEX_DATABASE:-sqlite}" != sqlite ] && [ -z "$(dotenv_get "$ENV_DOCKER" DATABASE_PASSWORD)" ]; then
+    dotenv_set "$ENV_DOCKER" DATABASE_PASSWORD "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+    log "generated DATABASE_PASSWORD in .env.docker"
+  fi
   chmod 600 "$ENV_DOCKER"
 }
 
