@@ -71,7 +71,7 @@ pub fn project_name(p: &Project) -> String {
 
 /// Runs `docker ARGS` with a time limit; stdout on success, a short reason
 /// otherwise.
-fn docker(args: &[&str], dir: &Path, timeout: Duration) -> Result<String, String> {
+pub(super) fn docker(args: &[&str], dir: &Path, timeout: Duration) -> Result<String, String> {
     let mut child = Command::new("docker")
         .args(args)
         .current_dir(dir)
