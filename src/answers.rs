@@ -27,6 +27,10 @@ Answer keys (--set KEY=VALUE, or the same keys in a TOML --answers file):
   database             sqlite | postgres | mysql: the backend's database; postgres
                        and mysql add a pinned database service to compose
                                                                      [default: sqlite]
+  database_url         (database=postgres|mysql) an external server instead of the
+                       bundled service: postgresql://USER@HOST:PORT or
+                       mysql://USER@HOST:PORT, no password (it goes into
+                       .env.docker), no database name, no parameters [default: empty]
   platform             docker | kubernetes: Coder template flavour   [default: docker]
   convex_version       exact convex CLI version, e.g. 1.24.8         [default: from pins]
   backend_image        backend image pinned by commit SHA or digest  [default: from pins]
@@ -57,6 +61,7 @@ pub const KEYS: &[&str] = &[
     "frontend",
     "storage",
     "database",
+    "database_url",
     "platform",
     "convex_version",
     "backend_image",
@@ -190,6 +195,7 @@ pub struct Answers {
     pub frontend: Frontend,
     pub storage: Storage,
     pub database: Database,
+    pub database_url: String,
     pub platform: Platform,
     pub convex_version: Version,
     pub backend_image: String,
@@ -308,6 +314,7 @@ pub struct AnswersFile {
     pub frontend: Option<String>,
     pub storage: Option<String>,
     pub database: Option<String>,
+    pub database_url: Option<String>,
     pub platform: Option<String>,
     pub convex_version: Option<String>,
     pub backend_image: Option<String>,
@@ -354,7 +361,7 @@ pub fn default_for(key: &str, dir_name: &str, so_far: &RawAnswers) -> String {
         "docker_runtime" => "privileged".into(),
         "app_share" => "public".into(),
         "workspace_image" => DEFAULT_WORKSPACE_IMAGE.into(),
-        "git_url" | "s3_endpoint_url" => String::new(),
+        "git_url" | "s3_endpoint_url" | "database_url" => String::new(),
         "s3_region" => "us-east-1".into(),
         "s3_bucket_prefix" => so_far
             .get("name")
@@ -456,6 +463,17 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         "database",
         choice::<Database>(Database::parse, Database::CHOICES)
     );
+    let database_url = check!("database_url", validate_database_url);
+    if let (Some(db), Some(url)) = (database, &database_url) {
+        if let Some(rule) = database_url_mismatch(db, url) {
+            errors.push(Invalid {
+                key: "database_url",
+                value: url.clone(),
+                rule,
+                example: "postgresql://convex@db.example.com:5432".into(),
+            });
+        }
+    }
     let platform = check!(
         "platform",
         choice::<Platform>(Platform::parse, Platform::CHOICES)
@@ -502,6 +520,10 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
             }
         }
     }
+    // A password typed into database_url is refused above; never echo it.
+    for e in errors.iter_mut().filter(|e| e.key == "database_url") {
+        e.value = redact_url_password(&e.value);
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -511,6 +533,7 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         frontend: frontend.unwrap(),
         storage: storage.unwrap(),
         database: database.unwrap(),
+        database_url: database_url.unwrap(),
         platform: platform.unwrap(),
         convex_version: convex_version.unwrap(),
         backend_image: backend_image.unwrap(),
@@ -813,6 +836,104 @@ pub fn validate_wildcard_domain(value: &str) -> Check<String> {
         );
     }
     Ok(value.to_owned())
+}
+
+/// An external database server for the backend: `scheme://user@host[:port]`
+/// and nothing more. The password goes into `.env.docker`; the URL itself
+/// is recorded in the committed convex-scaffold.toml.
+pub fn validate_database_url(value: &str) -> Check<String> {
+    let example = "postgresql://convex@db.example.com:5432";
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return fail(
+            "must be postgresql://USER@HOST[:PORT] or mysql://USER@HOST[:PORT]",
+            example,
+        );
+    };
+    if !["postgres", "postgresql", "mysql"].contains(&scheme) {
+        return fail(
+            format!("has scheme {scheme:?}; it must be postgresql:// (or postgres://) or mysql://"),
+            example,
+        );
+    }
+    if rest.contains(['/', '?', '#']) {
+        return fail(
+            "must not name a database or carry query parameters: the backend refuses a database name \
+             (\"cluster url already contains db name\") and uses INSTANCE_NAME with '-' -> '_' as the database",
+            example,
+        );
+    }
+    let Some((user, host_port)) = rest.split_once('@') else {
+        return fail(
+            "must name a user (USER@HOST); the backend refuses a URL without one",
+            example,
+        );
+    };
+    if user.contains(':') {
+        return fail(
+            "must not carry a password: the URL is recorded in the committed convex-scaffold.toml. Put the \
+             password into the URL in the git-ignored .env.docker instead",
+            example,
+        );
+    }
+    let user_ok = !user.is_empty()
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (host_port, None),
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    if !user_ok || !host_ok || !port_ok {
+        return fail(
+            "must be scheme://USER@HOST[:PORT] with a plain user name, a host name or IPv4 address, and a port \
+             number",
+            example,
+        );
+    }
+    Ok(value.to_owned())
+}
+
+/// `scheme://user:secret@host` -> `scheme://user:***@host`.
+fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Why `database_url` does not fit `database`, if it does not.
+fn database_url_mismatch(database: Database, url: &str) -> Option<String> {
+    if url.is_empty() {
+        return None;
+    }
+    let scheme = url.split("://").next().unwrap_or_default();
+    match database {
+        Database::Sqlite => Some(
+            "is only used with database = postgres or mysql; set database too, or leave database_url empty".into(),
+        ),
+        Database::Postgres if scheme == "mysql" => {
+            Some("is a mysql:// URL but database = postgres".into())
+        }
+        Database::Mysql if scheme != "mysql" => {
+            Some(format!("is a {scheme}:// URL but database = mysql"))
+        }
+        _ => None,
+    }
 }
 
 fn validate_git_url(value: &str) -> Check<String> {

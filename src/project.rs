@@ -24,6 +24,10 @@ pub struct Context {
     pub database: Database,
     /// The database service's pinned image; "" with sqlite.
     pub database_image: String,
+    /// An external database server (`database_url`); "" for the bundled one.
+    pub database_url: String,
+    /// POSTGRES_URL, MYSQL_URL, or "" with sqlite.
+    pub database_url_var: String,
     pub platform: Platform,
     pub convex_version: String,
     pub backend_image: String,
@@ -64,6 +68,8 @@ impl Context {
             storage: answers.storage,
             database: answers.database,
             database_image: answers.database.image().unwrap_or("").to_owned(),
+            database_url: answers.database_url.clone(),
+            database_url_var: answers.database.url_var().unwrap_or("").to_owned(),
             platform: answers.platform,
             convex_version: answers.convex_version.to_string(),
             backend_image: answers.backend_image.clone(),
@@ -143,7 +149,10 @@ pub fn render(answers: &Answers, instance_secret: Option<&str>) -> Result<Tree> 
     if let Some(secret) = instance_secret {
         let mut secret_ctx = ctx.clone();
         secret_ctx.instance_secret = secret.to_owned();
-        if answers.database != Database::Sqlite && !secret.is_empty() {
+        if answers.database != Database::Sqlite
+            && answers.database_url.is_empty()
+            && !secret.is_empty()
+        {
             // The same OS CSPRNG as INSTANCE_SECRET; hex needs no URL escaping.
             secret_ctx.database_password = generate_instance_secret()?;
         }

@@ -63,6 +63,8 @@ pub struct StateAnswers {
     pub storage: Storage,
     #[serde(default)]
     pub database: Database,
+    #[serde(default)]
+    pub database_url: String,
     pub platform: crate::answers::Platform,
     pub agent_name: String,
     pub wildcard_domain: String,
@@ -108,6 +110,7 @@ impl State {
                 frontend: answers.frontend,
                 storage: answers.storage,
                 database: answers.database,
+                database_url: answers.database_url.clone(),
                 platform: answers.platform,
                 agent_name: answers.agent_name.clone(),
                 wildcard_domain: answers.wildcard_domain.clone(),
@@ -146,6 +149,7 @@ impl State {
             frontend: a.frontend,
             storage: a.storage,
             database: a.database,
+            database_url: a.database_url.clone(),
             platform: a.platform,
             convex_version: self.pins.convex_version.clone(),
             backend_image: self.pins.backend_image.clone(),

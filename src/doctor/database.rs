@@ -156,6 +156,7 @@ pub fn check(p: &Project, live: Option<Duration>, out: &mut Vec<Check>) {
     // database-url: the compose file passes what the answer selects, in
     // the shape the backend accepts.
     let mut problems = Vec::new();
+    let mut env_url_wrong = false;
     match configured.url_var() {
         None => {
             for (var, _) in &compose.urls {
@@ -175,7 +176,26 @@ pub fn check(p: &Project, live: Option<Duration>, out: &mut Vec<Check>) {
                     problems.push(format!(
                         "{COMPOSE_FILE} also passes {var}; the backend prefers POSTGRES_URL > MYSQL_URL > DATABASE_URL"
                     ));
-                } else if let Some(why) = url_problem(var, url) {
+                    continue;
+                }
+                // An external server: compose takes the URL (with its
+                // password) from the shell or .env.docker.
+                let resolved = if url.starts_with("${") {
+                    match p.docker_var(var) {
+                        Some(v) => v.value,
+                        None => {
+                            problems.push(format!(
+                                "{var} is empty in {ENV_DOCKER}: the backend would start on SQLite"
+                            ));
+                            env_url_wrong = true;
+                            continue;
+                        }
+                    }
+                } else {
+                    url.clone()
+                };
+                if let Some(why) = url_problem(var, &resolved) {
+                    env_url_wrong |= url.starts_with("${");
                     problems.push(why);
                 }
             }
@@ -195,7 +215,14 @@ pub fn check(p: &Project, live: Option<Duration>, out: &mut Vec<Check>) {
         out.push(Check::fail(
             "database-url",
             problems.join("; "),
-            format!("re-render {COMPOSE_FILE} with {}", p.rerender()),
+            if env_url_wrong {
+                format!(
+                    "set it in {ENV_DOCKER} to scheme://USER:PASSWORD@HOST:PORT, nothing after the port \
+                     (percent-encode special characters in the password)"
+                )
+            } else {
+                format!("re-render {COMPOSE_FILE} with {}", p.rerender())
+            },
         ));
     }
     let Some(url_var) = configured.url_var() else {

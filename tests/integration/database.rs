@@ -321,3 +321,143 @@ fn a_state_file_from_before_the_database_key_reads_as_sqlite() {
     assert!(out.status.success(), "{}", out_text(&out));
     assert!(text(&dir, "convex-scaffold.toml").contains("initial_database = \"sqlite\""));
 }
+
+#[test]
+fn database_url_is_validated_before_anything_is_written() {
+    for (database, url, why) in [
+        (
+            "postgres",
+            "postgresql://convex@db:5432/convex",
+            "database name",
+        ),
+        (
+            "postgres",
+            "postgresql://convex@db:5432?sslmode=require",
+            "query parameters",
+        ),
+        (
+            "postgres",
+            "postgresql://convex:hunter2@db:5432",
+            "password",
+        ),
+        ("postgres", "postgresql://db:5432", "user"),
+        (
+            "postgres",
+            "mysql://convex@db",
+            "mysql:// URL but database = postgres",
+        ),
+        ("mysql", "postgresql://convex@db", "database = mysql"),
+        (
+            "sqlite",
+            "postgresql://convex@db",
+            "only used with database = postgres or mysql",
+        ),
+        ("postgres", "http://convex@db", "scheme"),
+        ("postgres", "postgresql://convex@db:99999", "port"),
+    ] {
+        let sb = Sandbox::new();
+        let out = run(&[
+            "new",
+            sb.path("app").to_str().unwrap(),
+            "--yes",
+            "--set",
+            &format!("database={database}"),
+            "--set",
+            &format!("database_url={url}"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{url}: {}", out_text(&out));
+        let text = out_text(&out);
+        assert!(text.contains("database_url"), "{url}: {text}");
+        assert!(text.contains(why), "{url}: expected {why:?} in {text}");
+        // A password typed into the URL is never echoed.
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(!sb.path("app").exists(), "{url}");
+    }
+}
+
+#[test]
+fn an_external_server_gets_no_service_and_a_check_that_its_database_exists() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project(
+        "app",
+        &[
+            "--set",
+            "database=postgres",
+            "--set",
+            "database_url=postgresql://convex@db.example.com:5432",
+        ],
+    );
+    let c = compose(&dir);
+    assert_eq!(service_names(&c), ["backend", "dashboard", "database-init"]);
+    let backend = &c["services"]["backend"];
+    assert!(backend["depends_on"].get("database").is_none());
+    assert_eq!(
+        backend["depends_on"]["database-init"]["condition"],
+        "service_completed_successfully"
+    );
+    assert_eq!(backend["environment"]["POSTGRES_URL"], "${POSTGRES_URL:-}");
+    assert_eq!(
+        c["volumes"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["data"]
+    );
+    let env = parse_dotenv(&text(&dir, ".env.docker"));
+    assert_eq!(
+        env["POSTGRES_URL"],
+        "postgresql://convex@db.example.com:5432"
+    );
+    assert!(!env.contains_key("DATABASE_PASSWORD"));
+    assert!(text(&dir, "scripts/convex-config.sh").contains("CONVEX_DATABASE_EXTERNAL=1"));
+
+    // The check: missing database -> exit 1 naming the CREATE DATABASE.
+    let url = "postgresql://convex:pw@db.example.com:5432";
+    let missing = r#"echo "psql $*" >>"$LOG""#;
+    let init = &c["services"]["database-init"];
+    assert!(init.get("depends_on").is_none());
+    let mut with_url = c.clone();
+    with_url["services"]["database-init"]["command"][0] = Value::String(format!(
+        "POSTGRES_URL='{url}'\n{}",
+        init["command"][0].as_str().unwrap()
+    ));
+    let (ok, log) = run_init(&with_url, "psql", missing, "my-app");
+    assert!(!ok, "{log}");
+    assert!(log.contains("CREATE DATABASE \"my_app\""), "{log}");
+    assert!(log.contains(&format!("psql {url}/postgres -tAc")), "{log}");
+    let exists = r#"echo "psql $*" >>"$LOG"; echo 1"#;
+    let (ok, log) = run_init(&with_url, "psql", exists, "my-app");
+    assert!(ok, "{log}");
+    assert!(!log.contains("CREATE"), "{log}");
+}
+
+#[test]
+fn an_external_mysql_url_is_split_for_the_client() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project(
+        "app",
+        &[
+            "--set",
+            "database=mysql",
+            "--set",
+            "database_url=mysql://convex@10.0.0.5",
+        ],
+    );
+    let mut c = compose(&dir);
+    let script = c["services"]["database-init"]["command"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c["services"]["database-init"]["command"][0] =
+        Value::String(format!("MYSQL_URL='mysql://convex:pw@10.0.0.5'\n{script}"));
+    let (ok, log) = run_init(
+        &c,
+        "mysql",
+        r#"echo "mysql $* pwd=$MYSQL_PWD" >>"$LOG"; echo 1"#,
+        "my-app",
+    );
+    assert!(ok, "{log}");
+    assert!(log.contains("mysql -h 10.0.0.5 -P 3306 -u convex"), "{log}");
+    assert!(log.contains("pwd=pw"), "{log}");
+    assert!(log.contains("schema_name = 'my_app'"), "{log}");
+    let (ok, log) = run_init(&c, "mysql", r#"echo "mysql $*" >>"$LOG""#, "my-app");
+    assert!(!ok, "{log}");
+    assert!(log.contains("CREATE DATABASE `my_app`"), "{log}");
+}

@@ -11,4 +11,6 @@ CONVEX_STORAGE=local
 # shellcheck disable=SC2034
 CONVEX_DATABASE=sqlite
 # shellcheck disable=SC2034
+CONVEX_DATABASE_EXTERNAL=''
+# shellcheck disable=SC2034
 CONVEX_FRONTEND_URL_VAR=VITE_CONVEX_URL

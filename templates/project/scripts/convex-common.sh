@@ -216,7 +216,8 @@ ensure_env_docker() {
   fi
   # The bundled database's password, the same way (never printed). Only when
   # empty: the database volume keeps the password it was first started with.
-  if [ "${CONVEX_DATABASE:-sqlite}" != sqlite ] && [ -z "$(dotenv_get "$ENV_DOCKER" DATABASE_PASSWORD)" ]; then
+  if [ "${CONVEX_DATABASE:-sqlite}" != sqlite ] && [ -z "${CONVEX_DATABASE_EXTERNAL:-}" ] &&
+    [ -z "$(dotenv_get "$ENV_DOCKER" DATABASE_PASSWORD)" ]; then
     dotenv_set "$ENV_DOCKER" DATABASE_PASSWORD "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
     log "generated DATABASE_PASSWORD in .env.docker"
   fi
