@@ -169,7 +169,14 @@ wait_for_docker() {
 }
 
 # The image compose runs for SERVICE, as the compose file pins it.
-pinned_image() { compose config --images "$1" 2>/dev/null | head -n 1; }
+# The image compose would run for service $1. `config --images SERVICE` also
+# lists the service's dependencies (the database service), so this prefers the
+# line naming convex-$1, and awk reads every line: with `head -n 1`, compose
+# could die of SIGPIPE and pipefail would end the script without a word.
+pinned_image() {
+  compose config --images "$1" 2>/dev/null |
+    awk -v want="convex-$1" 'NR == 1 { first = $0 } index($0, want) && !found { print; found = 1 } END { if (!found && first != "") print first }'
+}
 
 # Waits until the backend answers /version, at most $1 seconds.
 wait_healthy() {

@@ -15,7 +15,7 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, Optional
 
-from . import config, keys, log, storage
+from . import config, keys, log, pg, storage
 from .state import State
 
 try:
@@ -228,6 +228,23 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+def connect_database(backend: Backend) -> None:
+    """POSTGRES_URL: connect like the real backend (the URL exactly as given,
+    the database INSTANCE_NAME with '-' -> '_') and refuse to start with the
+    server's error when that fails. Without it: SQLite in the data volume."""
+    url = os.environ.get("POSTGRES_URL", "")
+    if not url:
+        if os.environ.get("MYSQL_URL"):
+            log.warn("MYSQL_URL is set; the stand-in does not check MySQL (tests only)")
+        return
+    database = backend.name.replace("-", "_")
+    try:
+        pg.check_database(url, database)
+    except pg.PgError as exc:
+        _fail(str(exc))
+    log.info("Connected to Postgres", target="postgres")
+
+
 def initialize_storage(backend: Backend) -> None:
     choice = config.choose_storage()
     for line in choice.warnings:
@@ -297,6 +314,7 @@ def serve() -> None:
     backend.cloud_origin = cloud
     backend.site_origin = site
     BACKEND = backend
+    connect_database(backend)
     initialize_storage(backend)
 
     bind = config.bind_address()
