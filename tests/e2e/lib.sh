@@ -223,6 +223,15 @@ build_postgres_image() {
   BASE_IMAGE="$rootfs_tag" build_if_changed "$tag" "$E2E_DIR/standins/postgres"
 }
 
+# The pinned MySQL image, stood in for by MariaDB from Debian bookworm's
+# mariadb-server, with the official image's environment contract.
+#   build_mysql_image TAG
+build_mysql_image() {
+  local tag="$1" rootfs_tag="e2e-rootfs-mariadb:bookworm"
+  ensure_rootfs_image "$rootfs_tag" bookworm mariadb mariadb-server,mariadb-client
+  BASE_IMAGE="$rootfs_tag" build_if_changed "$tag" "$E2E_DIR/standins/mysql"
+}
+
 # Builds the backend and dashboard stand-ins and tags them with the exact
 # references a rendered project pins (compose then never pulls).
 #   build_standins BACKEND_REF DASHBOARD_REF RELEASE_DATE

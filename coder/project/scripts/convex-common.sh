@@ -33,7 +33,14 @@ backend_log_on_failure() { BACKEND_LOG_ON_FAILURE=1; }
 show_backend_log() {
   [ "${BACKEND_LOG_ON_FAILURE:-0}" = 1 ] || return 0
   BACKEND_LOG_ON_FAILURE=0
-  local cid
+  local cid init
+  # With a database service: the one-shot that creates or checks the
+  # database runs first, and its failure leaves the backend unstarted.
+  init="$(compose ps -a -q database-init 2>/dev/null | head -n 1)" || init=""
+  if [ -n "$init" ] && [ "$(docker inspect -f '{{.State.ExitCode}}' "$init" 2>/dev/null || echo 0)" != 0 ]; then
+    printf '[convex] ---- the database-init log (it creates or checks the database before the backend starts) ----\n' >&2
+    docker logs --tail 20 "$init" 2>&1 | sed 's/^/  | /' >&2 || true
+  fi
   cid="$(compose ps -a -q backend 2>/dev/null | head -n 1)" || return 0
   [ -n "$cid" ] || return 0
   printf '[convex] ---- last lines of the backend log (docker compose logs backend) ----\n' >&2

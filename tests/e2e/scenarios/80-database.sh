@@ -56,3 +56,49 @@ scenario_80_database_postgres() {
   out="$(expect_failure "$BIN" upgrade "$dir" --set database=sqlite)"
   assert_contains "$out" "refusing to change database from postgres to sqlite" "upgrade --set database=sqlite"
 }
+
+# Scenario 8b: database = mysql, with MariaDB from Debian standing in for the
+# pinned MySQL image (same environment contract, mysql client names).
+scenario_81_database_mysql() {
+  new_project mydb --set database=mysql
+  local dir="$PROJECTS/mydb" name="mydb-$E2E_SUFFIX" db image out
+  db="$(printf '%s' "$name" | tr - _)"
+  image="$(cd "$dir" && docker compose --env-file .env.docker config --images | grep '^mysql:' | sort -u)"
+  assert_eq "$image" "mysql:8.4.11-oraclelinux9" "the pinned MySQL image"
+  build_mysql_image "$image"
+  sed -i 's/^PORT=.*/PORT=3930/; s/^SITE_PROXY_PORT=.*/SITE_PROXY_PORT=3931/; s/^DASHBOARD_PORT=.*/DASHBOARD_PORT=7493/' "$dir/.env.docker"
+  dcm() { (cd "$dir" && docker compose --env-file .env.docker "$@"); }
+  # shellcheck disable=SC2016 # expanded inside the container
+  sql() { dcm exec -T database sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -u root -N -B -e "$1"' sh "$1"; }
+
+  out="$(cd "$dir" && bash scripts/convex-up.sh 2>&1)" || { printf '%s\n' "$out" >&2; return 1; }
+  assert_eq "$(docker inspect -f '{{.State.Health.Status}}' "$(dcm ps -q database)")" healthy "database service health"
+  assert_eq "$(sql "SELECT 1 FROM information_schema.schemata WHERE schema_name = '$db'")" 1 "database $db created by database-init"
+  assert_contains "$(dcm logs backend 2>&1)" "Connected to MySQL" "the backend stand-in connected with MYSQL_URL as convex"
+  out="$("$BIN" doctor "$dir" 2>&1 || true)"
+  assert_contains "$out" "pass  database-exists" "doctor sees the database live"
+
+  sql "CREATE TABLE \`$db\`.e2e_marker (x int); INSERT INTO \`$db\`.e2e_marker VALUES (42)"
+  dcm down >/dev/null 2>&1
+  out="$(cd "$dir" && bash scripts/convex-up.sh 2>&1)" || { printf '%s\n' "$out" >&2; return 1; }
+  assert_eq "$(sql "SELECT x FROM \`$db\`.e2e_marker")" 42 "data after a restart"
+
+  dcm stop backend dashboard >/dev/null 2>&1
+  sql "DROP DATABASE \`$db\`"
+  dcm up -d --no-deps backend >/dev/null 2>&1 || true
+  local deadline=$((SECONDS + 60))
+  until [ "$(docker inspect -f '{{.RestartCount}}' "$(dcm ps -aq backend)" 2>/dev/null || echo 0)" -ge 1 ] ||
+    [ "$SECONDS" -ge "$deadline" ]; do sleep 1; done
+  assert_contains "$(dcm logs backend 2>&1)" "(1049): Unknown database '$db'" "the backend's refusal"
+  dcm rm -sf backend >/dev/null 2>&1
+  out="$(cd "$dir" && bash scripts/convex-up.sh 2>&1)" || { printf '%s\n' "$out" >&2; return 1; }
+
+  # A failing database-init stops the start, and convex-up.sh shows its log.
+  sed -i 's/^INSTANCE_NAME=.*/INSTANCE_NAME=Bad-Name/' "$dir/.env.docker"
+  out="$(cd "$dir" && CONVEX_UP_TIMEOUT=60 expect_failure bash scripts/convex-up.sh)"
+  assert_contains "$out" "database-init: INSTANCE_NAME 'Bad-Name' must be lowercase" "convex-up.sh shows database-init's log"
+  sed -i "s/^INSTANCE_NAME=.*/INSTANCE_NAME=$name/" "$dir/.env.docker"
+
+  out="$(expect_failure "$BIN" upgrade "$dir" --set database=postgres)"
+  assert_contains "$out" "refusing to change database from mysql to postgres" "upgrade --set database=postgres"
+}

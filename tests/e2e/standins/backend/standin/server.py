@@ -15,7 +15,7 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, Optional
 
-from . import config, keys, log, pg, storage
+from . import config, keys, log, my, pg, storage
 from .state import State
 
 try:
@@ -229,20 +229,23 @@ def _fail(message: str) -> None:
 
 
 def connect_database(backend: Backend) -> None:
-    """POSTGRES_URL: connect like the real backend (the URL exactly as given,
+    """POSTGRES_URL / MYSQL_URL: connect like the real backend (the URL exactly as given,
     the database INSTANCE_NAME with '-' -> '_') and refuse to start with the
     server's error when that fails. Without it: SQLite in the data volume."""
+    # Upstream's precedence: POSTGRES_URL > MYSQL_URL.
     url = os.environ.get("POSTGRES_URL", "")
+    client, kind = pg, "Postgres"
     if not url:
-        if os.environ.get("MYSQL_URL"):
-            log.warn("MYSQL_URL is set; the stand-in does not check MySQL (tests only)")
+        url = os.environ.get("MYSQL_URL", "")
+        client, kind = my, "MySQL"
+    if not url:
         return
     database = backend.name.replace("-", "_")
     try:
-        pg.check_database(url, database)
+        client.check_database(url, database)
     except pg.PgError as exc:
         _fail(str(exc))
-    log.info("Connected to Postgres", target="postgres")
+    log.info(f"Connected to {kind}", target=kind.lower())
 
 
 def initialize_storage(backend: Backend) -> None:
