@@ -102,3 +102,32 @@ scenario_81_database_mysql() {
   out="$(expect_failure "$BIN" upgrade "$dir" --set database=postgres)"
   assert_contains "$out" "refusing to change database from mysql to postgres" "upgrade --set database=postgres"
 }
+
+# Scenario 8c: switching an existing sqlite project to postgres the supported
+# way: `upgrade --set database=postgres --reset-data`, then convex-reset.sh
+# exports a backup with the old backend, wipes the data volume and starts
+# the backend on Postgres.
+scenario_82_database_switch_with_reset() {
+  new_project dbswitch
+  local dir="$PROJECTS/dbswitch" out
+  sed -i 's/^PORT=.*/PORT=3950/; s/^SITE_PROXY_PORT=.*/SITE_PROXY_PORT=3951/; s/^DASHBOARD_PORT=.*/DASHBOARD_PORT=7495/' "$dir/.env.docker"
+  ensure_node_for "$dir"
+  ensure_package_manager_for "$dir"
+  out="$(cd "$dir" && bash scripts/convex-up.sh 2>&1 && bash scripts/convex-deploy.sh 2>&1)" ||
+    { printf '%s\n' "$out" >&2; return 1; }
+  assert_eq "$(query_status "$dir" health:ping)" success "health:ping on sqlite"
+
+  out="$(expect_failure "$BIN" upgrade "$dir" --set database=postgres)"
+  assert_contains "$out" "refusing to change database from sqlite to postgres" "upgrade without --reset-data"
+  out="$("$BIN" upgrade "$dir" --set database=postgres --reset-data 2>&1)" || { printf '%s\n' "$out" >&2; return 1; }
+  assert_contains "$out" "scripts/convex-reset.sh" "upgrade names the reset"
+  build_postgres_image "$(cd "$dir" && docker compose --env-file .env.docker config --images | grep '^postgres:' | sort -u)"
+
+  out="$(cd "$dir" && bash scripts/convex-reset.sh --yes 2>&1)" || { printf '%s\n' "$out" >&2; return 1; }
+  assert_eq "$(find "$dir/backups" -name '*.zip' -size +0 | wc -l)" 1 "a backup exported before the switch"
+  assert_contains "$(cd "$dir" && docker compose --env-file .env.docker logs backend 2>&1)" "Connected to Postgres" \
+    "the backend runs on Postgres after the reset"
+  [ "$(sed -n 's/^DATABASE_PASSWORD=//p' "$dir/.env.docker" | tr -d '\n' | wc -c)" -eq 64 ] ||
+    fail "convex-up.sh did not generate DATABASE_PASSWORD for the switched project"
+  assert_eq "$(query_status "$dir" health:ping)" error "a fresh deployment (import the backup to restore it)"
+}
