@@ -477,8 +477,26 @@ fn storage_after(args: &UpgradeArgs, state: &State, new: &Answers) -> Result<Sto
 /// unless `--reset-data` (export, fresh backend, import).
 fn database_after(args: &UpgradeArgs, state: &State, new: &Answers) -> Result<Database> {
     let initial = state.scaffold.initial_database;
-    if new.database == initial || args.reset_data {
+    let old_url = state.answers.database_url.as_str();
+    if args.reset_data || (new.database == initial && new.database_url == old_url) {
         return Ok(new.database);
+    }
+    if new.database == initial {
+        let server = |url: &str| {
+            if url.is_empty() {
+                "the bundled database service".to_owned()
+            } else {
+                url.to_owned()
+            }
+        };
+        return Err(usage(format!(
+            "refusing to change database_url from {} to {}; nothing was written.\n\
+             Another server holds none of this deployment's documents: the backend would show an empty \
+             deployment. Moving needs an export, a fresh backend and an import. To do it, run again with \
+             --reset-data, then run scripts/convex-reset.sh (it exports a backup first).",
+            server(old_url),
+            server(&new.database_url),
+        )));
     }
     Err(usage(format!(
         "refusing to change database from {initial} to {new}; nothing was written.\n\
@@ -1045,7 +1063,12 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
     if changed.is_empty() {
         say!(out, "Up to date: nothing changed.");
     }
-    if reset_data && plan.storage_change.is_none() && plan.database_change.is_none() {
+    let server_change = plan.old.database_url != plan.new.database_url;
+    if reset_data
+        && plan.storage_change.is_none()
+        && plan.database_change.is_none()
+        && !server_change
+    {
         say!(
             out,
             "--reset-data: storage stays {} and database stays {}; there is nothing to reset.",
@@ -1088,6 +1111,13 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
              It exports a backup to backups/, wipes the data volume and starts the backend on {to} (the {from} \
              data is not deleted by the switch). Then import the backup and run scripts/convex-deploy.sh"
         ));
+    } else if server_change {
+        next.push(
+            "the database server changed: put the password into the server's URL in .env.docker (and create \
+             the database there), then run scripts/convex-reset.sh while the backend still runs on the old one. It exports a backup to backups/, wipes the data volume and starts the backend on the new \
+             server. Then import the backup and run scripts/convex-deploy.sh"
+                .into(),
+        );
     } else if changed
         .iter()
         .any(|s| !s.path.starts_with("coder/") && s.action != Action::Record)

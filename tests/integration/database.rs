@@ -461,3 +461,45 @@ fn an_external_mysql_url_is_split_for_the_client() {
     assert!(!ok, "{log}");
     assert!(log.contains("CREATE DATABASE `my_app`"), "{log}");
 }
+
+#[test]
+fn moving_to_another_server_is_refused_without_reset_data() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("app", &["--set", "database=postgres"]);
+    let before = read_tree(&dir);
+    let out = upgrade(
+        &dir,
+        &[
+            "--set",
+            "database_url=postgresql://convex@db.example.com:5432",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out_text(&out));
+    let msg = out_text(&out);
+    assert!(
+        msg.contains("refusing to change database_url from the bundled database service to postgresql://convex@db.example.com:5432"),
+        "{msg}"
+    );
+    assert_eq!(read_tree(&dir), before);
+    let out = upgrade(
+        &dir,
+        &[
+            "--set",
+            "database_url=postgresql://convex@db.example.com:5432",
+            "--reset-data",
+        ],
+    );
+    assert!(out.status.success(), "{}", out_text(&out));
+    assert!(
+        out_text(&out).contains("the database server changed"),
+        "{}",
+        out_text(&out)
+    );
+    assert!(!out_text(&out).contains("nothing to reset"));
+    assert_eq!(
+        service_names(&compose(&dir)),
+        ["backend", "dashboard", "database-init"]
+    );
+    // Recorded: the same server again is no move.
+    assert!(upgrade(&dir, &[]).status.success());
+}
