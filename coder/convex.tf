@@ -42,7 +42,7 @@ variable "docker_runtime" {
 
 variable "workspace_image" {
   type        = string
-  description = "Workspace image. It needs Docker Engine (dockerd, docker CLI, compose plugin), git, curl and passwordless sudo for the user coder (uid 1000)."
+  description = "Workspace image. It needs Docker Engine (dockerd, docker CLI, compose plugin), git, curl, Node.js as new as the pinned convex CLI needs (local.node_major or later; the start script checks it) and passwordless sudo for the user coder (uid 1000)."
   default     = "codercom/enterprise-node:ubuntu"
 }
 
@@ -61,13 +61,25 @@ data "coder_parameter" "git_url" {
   icon         = "/icon/git.svg"
 }
 
+data "coder_parameter" "start_frontend" {
+  name         = "start_frontend"
+  display_name = "Start the frontend dev server"
+  description  = "At the end of every start, after the backend is up and the functions are deployed, run the project's dev script (port ${local.frontend_port}) in the background, for the Frontend app. Its log: ${local.log_dir}/frontend-dev.log."
+  type         = "bool"
+  default      = "false"
+  mutable      = true
+  order        = 2
+  icon         = "/emojis/1f5a5.png"
+}
+
 locals {
   # Answers given to convex-scaffold.
-  project_name     = "coder"
+  project_name     = "convex-app"
   agent_name       = "main"
-  convex_version   = "1.24.8"
-  backend_image    = "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4"
-  dashboard_image  = "ghcr.io/get-convex/convex-dashboard:c1a7ac393888d743e704de56cf569a154b4526d4"
+  convex_version   = "1.48.0"
+  node_major       = "20"
+  backend_image    = "ghcr.io/get-convex/convex-backend:903b8b96c4bceb34c62e366cf36e8f4774955e6b"
+  dashboard_image  = "ghcr.io/get-convex/convex-dashboard:903b8b96c4bceb34c62e366cf36e8f4774955e6b"
   storage          = "local"
   frontend         = "vite"
   frontend_url_var = "VITE_CONVEX_URL"
@@ -114,26 +126,48 @@ locals {
     if local.public_urls && length(label) > 63 && (key != "frontend" || local.frontend_port != "")
   ]
 
-  convex_api_url       = local.public_urls ? "${local.access_scheme}://${local.app_hosts.api}${local.app_port_suffix}" : "http://127.0.0.1:3210"
-  convex_site_url      = local.public_urls ? "${local.access_scheme}://${local.app_hosts.site}${local.app_port_suffix}" : "http://127.0.0.1:3211"
-  convex_dashboard_url = local.public_urls ? "${local.access_scheme}://${local.app_hosts.dashboard}${local.app_port_suffix}" : "http://127.0.0.1:6791"
+  # The port browsers reach subdomain apps on (the pattern's, or the access URL's).
+  app_client_port = length(regexall(":", var.wildcard_domain)) > 0 ? split(":", var.wildcard_domain)[1] : (local.app_port_suffix != "" ? replace(local.app_port_suffix, ":", "") : (local.access_scheme == "https" ? "443" : "80"))
+
+  # The ports the coder_apps below proxy (keep them equal); the start script
+  # refuses a project whose .env.docker moves the backend or dashboard.
+  app_ports = { api = 3210, site = 3211, dashboard = 6791 }
+
+  convex_api_url       = local.public_urls ? "${local.access_scheme}://${local.app_hosts.api}${local.app_port_suffix}" : "http://127.0.0.1:${local.app_ports.api}"
+  convex_site_url      = local.public_urls ? "${local.access_scheme}://${local.app_hosts.site}${local.app_port_suffix}" : "http://127.0.0.1:${local.app_ports.site}"
+  convex_dashboard_url = local.public_urls ? "${local.access_scheme}://${local.app_hosts.dashboard}${local.app_port_suffix}" : "http://127.0.0.1:${local.app_ports.dashboard}"
 
   # Environment of every workspace process, the coder_scripts included.
   # docker compose takes CONVEX_CLOUD_ORIGIN, CONVEX_SITE_ORIGIN and
   # NEXT_PUBLIC_DEPLOYMENT_URL from this environment before any env file.
+  # The CLI (CONVEX_SELF_HOSTED_URL) runs inside the workspace and talks to
+  # the local port: the public URL goes through Coder's proxy, which answers
+  # with a login redirect unless the share level is public.
   workspace_env = merge(
     {
       CONVEX_PROJECT_DIR         = local.project_dir
       CONVEX_GIT_URL             = data.coder_parameter.git_url.value
       CONVEX_SCAFFOLD_LOG_DIR    = local.log_dir
       CONVEX_DOCKER_RUNTIME      = var.docker_runtime
-      CONVEX_SELF_HOSTED_URL     = local.convex_api_url
+      CONVEX_CODER_WORKSPACE     = "${data.coder_workspace_owner.me.name}/${data.coder_workspace.me.name}"
+      CONVEX_APP_PORTS           = "PORT=${local.app_ports.api} SITE_PROXY_PORT=${local.app_ports.site} DASHBOARD_PORT=${local.app_ports.dashboard}"
+      CONVEX_SELF_HOSTED_URL     = "http://127.0.0.1:${local.app_ports.api}"
       CONVEX_CLOUD_ORIGIN        = local.convex_api_url
       CONVEX_SITE_ORIGIN         = local.convex_site_url
       NEXT_PUBLIC_DEPLOYMENT_URL = local.convex_api_url
       CONVEX_DASHBOARD_URL       = local.convex_dashboard_url
     },
     local.frontend_url_var != "" ? { (local.frontend_url_var) = local.convex_api_url } : {},
+    {
+      CONVEX_FRONTEND_PORT  = local.frontend_port
+      CONVEX_START_FRONTEND = data.coder_parameter.start_frontend.value
+    },
+    # The dev server (vite.config.ts / next.config.ts) accepts the Frontend
+    # app's host name, and Vite's HMR websocket connects to the proxy's port.
+    local.public_urls ? {
+      CONVEX_SCAFFOLD_FRONTEND_HOST        = split(":", local.app_hosts.frontend)[0]
+      CONVEX_SCAFFOLD_FRONTEND_CLIENT_PORT = local.app_client_port
+    } : {},
   )
 
   image_tags = {
@@ -159,6 +193,8 @@ locals {
   convex_start_script = join("\n", [
     "#!/usr/bin/env bash",
     "CONVEX_SCAFFOLD_BUNDLE='${local.project_bundle}'",
+    "CONVEX_SCAFFOLD_CLI_VERSION='${local.convex_version}'",
+    "CONVEX_SCAFFOLD_NODE_MAJOR='${local.node_major}'",
     file("${path.module}/scripts/convex-start.sh"),
   ])
 }
@@ -179,7 +215,7 @@ resource "coder_agent" "main" {
   metadata {
     display_name = "Convex backend"
     key          = "0_convex_backend"
-    script       = "curl -fsS -m 2 http://127.0.0.1:3210/version 2>/dev/null || echo down"
+    script       = "curl -fsS -m 2 http://127.0.0.1:${local.app_ports.api}/version 2>/dev/null || echo down"
     interval     = 10
     timeout      = 3
   }
@@ -329,17 +365,24 @@ resource "coder_app" "convex_dashboard" {
   }
 }
 
-# The frontend's dev server, once started by hand (e.g. npm run dev).
+# The frontend's dev server: started by the start script when the
+# start_frontend parameter is on, or by hand (the package manager's `run dev`).
 resource "coder_app" "frontend" {
   count = local.frontend_port != "" ? 1 : 0
 
   agent_id     = local.agent_id
   slug         = local.app_slugs.frontend
-  display_name = "Frontend (${local.frontend})"
+  display_name = "Frontend"
   icon         = "/emojis/1f5a5.png"
   url          = "http://localhost:${local.frontend_port}"
   subdomain    = true
   share        = "owner"
   open_in      = "tab"
   order        = 4
+
+  healthcheck {
+    url       = "http://localhost:${local.frontend_port}/"
+    interval  = 10
+    threshold = 30
+  }
 }

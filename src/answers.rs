@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::usage;
 use crate::pins;
 
-/// `--help` text listing every answer key (kept in step with [`KEYS`] by a test).
-pub const ANSWER_KEYS_HELP: &str = "\
-Answer keys (--set KEY=VALUE, or the same keys in a TOML --answers file):
-  name                 project name: npm package, compose project, INSTANCE_NAME,
+/// The key list shared by [`ANSWER_KEYS_HELP`] and [`UPGRADE_KEYS_HELP`].
+macro_rules! answer_keys_body {
+    () => {
+        "  name                 project name: npm package, compose project, INSTANCE_NAME,
                        Coder template name. [a-z][a-z0-9-]*, at most 31 chars, no '--'.
                        Default: DIR's basename, made valid.
   package_manager      pnpm | npm | yarn | bun                       [default: pnpm]
@@ -52,7 +52,19 @@ Answer keys (--set KEY=VALUE, or the same keys in a TOML --answers file):
   s3_bucket_prefix     (storage=s3) buckets are <prefix>-exports, -snapshot-imports,
                        -modules, -files, -search                     [default: name]
   s3_force_path_style  (storage=s3) true | false (true for MinIO-style endpoints)
-                                                 [default: true with an endpoint, else false]";
+                                                 [default: true with an endpoint, else false]"
+    };
+}
+
+/// `--help` text listing every answer key (kept in step with [`KEYS`] by a test).
+pub const ANSWER_KEYS_HELP: &str = concat!(
+    "Answer keys (--set KEY=VALUE, or the same keys in a TOML --answers file):\n",
+    answer_keys_body!()
+);
+
+/// `upgrade --help`: the same keys, which upgrade takes through --set only.
+pub const UPGRADE_KEYS_HELP: &str =
+    concat!("Answer keys (--set KEY=VALUE):\n", answer_keys_body!());
 
 /// Every answer key, in prompt order.
 pub const KEYS: &[&str] = &[
@@ -523,6 +535,12 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
     // A password typed into database_url is refused above; never echo it.
     for e in errors.iter_mut().filter(|e| e.key == "database_url") {
         e.value = redact_url_password(&e.value);
+    }
+    // `s3_bucket_prefix` defaults to the name: when it is just the invalid
+    // name again, the name's error says it all (and with local storage the
+    // prefix is not even used).
+    if name.is_none() && raw.get("s3_bucket_prefix") == raw.get("name") {
+        errors.retain(|e| e.key != "s3_bucket_prefix");
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -1043,15 +1061,37 @@ pub fn given(args: &crate::cli::AnswerArgs) -> Result<RawAnswers> {
     Ok(raw)
 }
 
-/// Refuses pins that are known to break unless the user accepted that.
+/// Refuses pins that are known to break for what the project runs (`convex
+/// dev --once`, on the workspace image's Node.js when convex-scaffold knows
+/// it) unless the user accepted that; prints the rules' warnings.
 pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
-    let problems = pins::data().problems(&answers.pins());
+    let data = pins::data();
+    let image = data.workspace_image(&answers.workspace_image);
+    let what = format!("workspace_image {}", answers.workspace_image);
+    let target = pins::Target {
+        commands: pins::PROJECT_COMMANDS,
+        node: image.map(|i| (i.node_major, what.as_str())),
+    };
+    let verdict = data.verdict(&answers.pins(), target);
+    for warning in &verdict.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if image.is_none() {
+        eprintln!(
+            "warning: convex-scaffold does not know which Node.js workspace_image {} has; convex {} needs Node.js {} \
+             or later (the Coder start script checks `node --version` before it installs or deploys)",
+            answers.workspace_image,
+            answers.convex_version,
+            data.node_major(&answers.convex_version)
+        );
+    }
+    let problems = verdict.problems;
     if problems.is_empty() {
         return Ok(());
     }
     if allow_known_bad {
         for p in &problems {
-            eprintln!("warning (--allow-known-bad): {p}");
+            crate::output::note(&format!("warning (--allow-known-bad): {p}"));
         }
         return Ok(());
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::answers::ANSWER_KEYS_HELP;
+use crate::answers::{ANSWER_KEYS_HELP, UPGRADE_KEYS_HELP};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -15,8 +15,9 @@ use crate::answers::ANSWER_KEYS_HELP;
     long_about = "Render a self-hosted Convex project (docker compose, env files, scripts, devcontainer, \
                   exact CLI pin) and a Coder workspace template, with every known workaround applied; \
                   upgrade it when pins move; diagnose what breaks.\n\n\
-                  Exit codes: 0 success; 1 findings (conflicts, drift, failing checks); \
-                  2 bad input or usage, nothing written; 3 operational failure (I/O)."
+                  Exit codes: 0 success; 1 findings (conflicts, drift, failing checks, known issues \
+                  diagnosed); 2 bad input or usage, nothing written; 3 operational failure (I/O); \
+                  130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -32,13 +33,14 @@ pub enum Command {
     #[command(after_long_help = ANSWER_KEYS_HELP)]
     Coder(GenerateArgs),
     /// Move pinned versions and re-render a project, keeping every user edit.
-    #[command(after_long_help = ANSWER_KEYS_HELP)]
+    #[command(after_long_help = UPGRADE_KEYS_HELP)]
     Upgrade(UpgradeArgs),
     /// Check a project for every known misconfiguration.
     Doctor(DoctorArgs),
     /// Recognise known failures in a log or CLI output (FILE or stdin).
     Diagnose(DiagnoseArgs),
-    /// Print the pins, the release table and the known-bad CLI versions.
+    /// Print the pins, the release table with its evidence, the known-bad CLI
+    /// versions and the compatibility rules.
     Pins,
 }
 
@@ -48,8 +50,12 @@ pub struct AnswerArgs {
     /// Take defaults for every answer not given; never prompt.
     #[arg(short = 'y', long)]
     pub yes: bool,
-    /// Set an answer (repeatable), e.g. --set storage=s3. Keys: see below.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    /// Set an answer (repeatable), e.g. --set storage=s3; `--help` lists the keys.
+    #[arg(
+        long = "set",
+        value_name = "KEY=VALUE",
+        long_help = "Set an answer (repeatable), e.g. --set storage=s3. Keys: see below."
+    )]
     pub set: Vec<String>,
     /// Read answers from a TOML file with the same keys (--set wins).
     #[arg(long, value_name = "FILE")]
@@ -72,12 +78,18 @@ pub struct GenerateArgs {
     /// Print what would be written (with diffs) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Pin backend, dashboard and CLI from a row of the release table: the
+    /// release date (e.g. 2025-05-29, the seed's pair), at least 7
+    /// characters of its backend SHA, or `latest` (see `convex-scaffold
+    /// pins`). Pin keys given with --set or --answers win over the row.
+    #[arg(long, value_name = "DATE|SHA|latest")]
+    pub release: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct UpgradeArgs {
-    /// Project folder (default: the current folder).
-    #[arg(default_value = ".")]
+    /// Project folder [default: the current folder].
+    #[arg(default_value = ".", hide_default_value = true)]
     pub dir: PathBuf,
     /// Pin this convex CLI version.
     #[arg(long, value_name = "V")]
@@ -88,12 +100,17 @@ pub struct UpgradeArgs {
     /// Pin this dashboard image (by SHA).
     #[arg(long, value_name = "REF")]
     pub dashboard_image: Option<String>,
-    /// Move backend, dashboard and CLI to a row of the release table
-    /// (the backend SHA or the release date, see `convex-scaffold pins`).
-    #[arg(long, value_name = "SHA")]
+    /// Move backend, dashboard and CLI to a row of the release table: the
+    /// release date (e.g. 2026-06-26), at least 7 characters of its backend
+    /// SHA, or `latest` for the newest row (see `convex-scaffold pins`).
+    #[arg(long, value_name = "DATE|SHA|latest")]
     pub release: Option<String>,
-    /// Change an answer (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    /// Change an answer (repeatable); `--help` lists the keys.
+    #[arg(
+        long = "set",
+        value_name = "KEY=VALUE",
+        long_help = "Change an answer (repeatable), e.g. --set storage=s3. Keys: see below."
+    )]
     pub set: Vec<String>,
     /// Write nothing; exit 1 when the project differs from what upgrade would produce.
     #[arg(long)]
@@ -112,10 +129,11 @@ pub struct UpgradeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct DoctorArgs {
-    /// Project folder (default: the current folder).
-    #[arg(default_value = ".")]
+    /// Project folder [default: the current folder].
+    #[arg(default_value = ".", hide_default_value = true)]
     pub dir: PathBuf,
-    /// Skip the checks that talk to the running backend.
+    /// Skip the live checks: the pinned images on this machine or the
+    /// registry (docker image/manifest inspect), and the running backend.
     #[arg(long)]
     pub offline: bool,
     /// Print the results as JSON.

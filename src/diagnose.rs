@@ -60,6 +60,8 @@ pub struct KnownIssue {
     /// The doctor check that detects the cause beforehand, if any.
     #[serde(default)]
     pub check: Option<String>,
+    /// Public links backing the entry (may be empty or left out).
+    #[serde(default)]
     pub sources: Vec<String>,
 }
 
@@ -146,8 +148,10 @@ fn parse_catalogue(text: &str) -> Result<Vec<KnownIssue>, String> {
         if issue.fix.is_empty() || issue.fix.iter().any(|f| blank(f)) {
             return Err(format!("issue {id}: needs at least one non-empty fix"));
         }
-        if issue.sources.is_empty() {
-            return Err(format!("issue {id}: needs at least one source"));
+        if let Some(source) = issue.sources.iter().find(|s| !s.starts_with("https://")) {
+            return Err(format!(
+                "issue {id}: source {source:?} is not a public https:// link (users see sources)"
+            ));
         }
         if issue.check.as_deref().is_some_and(blank) {
             return Err(format!("issue {id}: empty check id"));
@@ -580,7 +584,9 @@ pub fn render_text(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> 
                 "  doctor: check `{check}` of `convex-scaffold doctor` detects the cause"
             )?;
         }
-        writeln!(out, "  sources: {}", issue.sources.join("; "))?;
+        if !issue.sources.is_empty() {
+            writeln!(out, "  sources: {}", issue.sources.join("; "))?;
+        }
     }
     Ok(())
 }
@@ -617,7 +623,11 @@ mod tests {
             assert!(ids.insert(issue.id.clone()), "duplicate id {}", issue.id);
             assert!(!issue.cause.trim().is_empty(), "{}: empty cause", issue.id);
             assert!(!issue.fix.is_empty(), "{}: no fix", issue.id);
-            assert!(!issue.sources.is_empty(), "{}: no sources", issue.id);
+            assert!(
+                issue.sources.iter().all(|s| s.starts_with("https://")),
+                "{}: a source is not a public link",
+                issue.id
+            );
             for p in &issue.patterns {
                 RegexBuilder::new(p)
                     .unicode(false)
@@ -638,17 +648,18 @@ title = "t"
 patterns = ["x+y"]
 cause = "c"
 fix = ["f"]
-sources = ["s"]
+sources = ["https://example.com/s"]
 "#;
         assert!(parse_catalogue(ok).is_ok());
         let cases = [
-            ok.replace("x+y", "x(y"),                     // bad regex
-            ok.replace("fix = [\"f\"]", "fix = []"),      // no fix
-            ok.replace("cause = \"c\"", "cause = \" \""), // blank cause
-            ok.replace("sources = [\"s\"]", "sources = [\"s\"]\nseverity = 1"), // unknown key
-            ok.replace("x+y", "x*"),                      // matches every line
-            format!("{ok}{ok}"),                          // duplicate id
-            ok.replace("id = \"a\"", "id = \"A b\""),     // not kebab-case
+            ok.replace("x+y", "x(y"),                               // bad regex
+            ok.replace("fix = [\"f\"]", "fix = []"),                // no fix
+            ok.replace("cause = \"c\"", "cause = \" \""),           // blank cause
+            ok.replace("sources = [", "severity = 1\nsources = ["), // unknown key
+            ok.replace("https://example.com/s", "notes.md §3"),     // not a public link
+            ok.replace("x+y", "x*"),                                // matches every line
+            format!("{ok}{ok}"),                                    // duplicate id
+            ok.replace("id = \"a\"", "id = \"A b\""),               // not kebab-case
         ];
         for case in &cases {
             assert!(parse_catalogue(case).is_err(), "accepted:\n{case}");

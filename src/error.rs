@@ -1,7 +1,8 @@
 //! Errors and exit codes.
 //!
 //! Exit codes: 0 success; 1 the command ran and found something (upgrade
-//! conflicts, `--check` drift, a failing doctor check); 2 bad input or usage
+//! conflicts, `--check` drift, a failing doctor check, a diagnosed known
+//! issue); 2 bad input or usage
 //! (nothing was written); 3 an operational failure (I/O, a full disk); 130
 //! interrupted (Ctrl-C, SIGTERM) while writing.
 
@@ -35,6 +36,11 @@ impl Interrupted {
     }
 }
 
+/// Ctrl-C at a prompt, already reported on the terminal. Exit 130.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct InterruptReported;
+
 /// What a command ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -61,7 +67,10 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     }) {
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: {err:#}");
+    if err.chain().any(|cause| cause.is::<InterruptReported>()) {
+        return ExitCode::from(130);
+    }
+    crate::output::note(&format!("error: {err:#}"));
     if err.chain().any(|cause| cause.is::<Interrupted>()) {
         ExitCode::from(130)
     } else if err.chain().any(|cause| cause.is::<UsageError>()) {

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use crate::answers::{self, Answers};
 use crate::cli::GenerateArgs;
 use crate::error::{usage, Outcome};
-use crate::outputs::{gitignore, package_json};
+use crate::outputs::{gitignore, package_json, starter};
 use crate::pins;
 use crate::project;
 use crate::prompt;
@@ -87,6 +87,8 @@ fn free_backup_name(dir: &Path, path: &str, taken: &[String]) -> String {
 /// Decides, for every file of `tree`, what writing it into `dir` means.
 pub fn plan(dir: &Path, tree: &Tree, answers: &Answers) -> Result<Vec<Planned>> {
     let node_major = pins::data().node_major(&answers.convex_version);
+    let starter_paths = starter::paths(answers.frontend);
+    let with_starter = starter_paths.iter().any(|p| tree.files.contains_key(p));
     let mut planned = Vec::new();
     let mut backups = Vec::new();
     if dir.exists() {
@@ -103,12 +105,20 @@ pub fn plan(dir: &Path, tree: &Tree, answers: &Answers) -> Result<Vec<Planned>> 
             (Some(_), Policy::Secret) => (Action::KeepSecret, Vec::new()),
             (Some(old), Policy::MergeJson) => {
                 let text = String::from_utf8_lossy(old);
-                let merged = package_json::merge(&text, answers, node_major).map_err(|e| {
-                    usage(format!(
-                        "{} {e}; fix it or move it away, then run again",
-                        target.display()
-                    ))
-                })?;
+                let merged = package_json::merge(&text, answers, node_major)
+                    .and_then(|merged| {
+                        if with_starter {
+                            starter::apply_to_text(&merged, answers.frontend)
+                        } else {
+                            Ok(merged)
+                        }
+                    })
+                    .map_err(|e| {
+                        usage(format!(
+                            "{} {e}; fix it or move it away, then run again",
+                            target.display()
+                        ))
+                    })?;
                 let action = if merged.as_bytes() == old.as_slice() {
                     Action::Unchanged
                 } else {
@@ -205,9 +215,12 @@ fn describe(p: &Planned, dry_run: bool) -> String {
     }
 }
 
-/// Prints the plan; with `dry_run`, also a diff of every existing file that
-/// would change (never the content of a secret file).
-pub fn print_plan(planned: &[Planned], dry_run: bool) {
+/// The plan as text; with `dry_run`, also a diff of every existing file that
+/// would change (never the content of a secret file). A merged package.json
+/// lists each value that changed and why.
+pub fn plan_report(planned: &[Planned], dry_run: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let unchanged = planned
         .iter()
         .filter(|p| p.action == Action::Unchanged)
@@ -216,25 +229,30 @@ pub fn print_plan(planned: &[Planned], dry_run: bool) {
         if p.action == Action::Unchanged {
             continue;
         }
-        println!("{}", describe(p, dry_run));
+        let _ = writeln!(out, "{}", describe(p, dry_run));
+        if let (Action::Merge, Policy::MergeJson, Some(old)) = (&p.action, p.policy, &p.old) {
+            let old = String::from_utf8_lossy(old);
+            let new = String::from_utf8_lossy(&p.contents);
+            for change in package_json::describe_changes(&old, &new) {
+                let _ = writeln!(out, "{:<10}   {change}", "");
+            }
+        }
         if dry_run && p.policy != Policy::Secret {
             if let (Some(old), Action::Merge | Action::Replace { .. } | Action::UpdateState) =
                 (&p.old, &p.action)
             {
-                print!(
-                    "{}",
-                    tree::unified_diff(
-                        &p.path,
-                        &String::from_utf8_lossy(old),
-                        &String::from_utf8_lossy(&p.contents)
-                    )
-                );
+                out.push_str(&tree::unified_diff(
+                    &p.path,
+                    &String::from_utf8_lossy(old),
+                    &String::from_utf8_lossy(&p.contents),
+                ));
             }
         }
     }
     if unchanged > 0 {
-        println!("({unchanged} files already as rendered)");
+        let _ = writeln!(out, "({unchanged} files already as rendered)");
     }
+    out
 }
 
 pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
@@ -246,12 +264,12 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
         )));
     }
     let name = dir_name(dir)?;
-    let given = answers::given(&args.answers)?;
+    let given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
     let raw = prompt::complete(given, &name, args.answers.yes)?;
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
     for warning in answers::warnings(&answers) {
-        eprintln!("warning: {warning}");
+        crate::output::note(&format!("warning: {warning}"));
     }
     if dir.join(STATE_FILE).exists() && !args.force && !args.dry_run {
         return Err(usage(format!(
@@ -270,8 +288,13 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
         )));
     }
 
+    // The starter app only goes into a folder without a frontend of its own.
+    let existing_frontend = match target {
+        Target::Project => starter::existing_frontend(dir, answers.frontend)?,
+        Target::CoderTemplate => None,
+    };
     let secret = project::generate_instance_secret()?;
-    let rendered = project::render(&answers, Some(&secret))?;
+    let rendered = project::render_with(&answers, Some(&secret), existing_frontend.is_none())?;
     let tree = match target {
         Target::Project => project::with_state(
             rendered,
@@ -282,14 +305,42 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     };
     let planned = plan(dir, &tree, &answers)?;
     if args.dry_run {
-        println!("dry run: nothing is written to {}", dir.display());
-        print_plan(&planned, true);
+        let header = format!("dry run: nothing is written to {}\n", dir.display());
+        let note = frontend_note(&answers, existing_frontend.as_deref(), true);
+        crate::output::emit(&(header + &plan_report(&planned, true) + &note))?;
         return Ok(Outcome::Success);
     }
     tree::write_all(dir, &writes_for(&planned))?;
-    print_plan(&planned, false);
-    print_next_steps(dir, &answers, target);
+    let mut report = plan_report(&planned, false)
+        + &frontend_note(&answers, existing_frontend.as_deref(), false)
+        + &next_steps(dir, &answers, target);
+    if target == Target::Project && starter_rendered(&planned, &answers) {
+        report.push_str(&starter_steps(&answers));
+    }
+    crate::output::emit(&report)?;
     Ok(Outcome::Success)
+}
+
+/// The pins of a `--release` row under the given answers (pin keys given
+/// with `--answers` or `--set` win, as `--set` wins over `upgrade --release`).
+fn with_release(release: Option<&str>, given: answers::RawAnswers) -> Result<answers::RawAnswers> {
+    let Some(key) = release else {
+        return Ok(given);
+    };
+    let data = pins::data();
+    let row = data
+        .release(key)
+        .ok_or_else(|| usage(data.unknown_release(key)))?;
+    let pins = data.pins_for_release(row);
+    let mut raw = answers::RawAnswers::default();
+    raw.values
+        .insert("convex_version".into(), pins.convex_version.to_string());
+    raw.values
+        .insert("backend_image".into(), pins.backend_image);
+    raw.values
+        .insert("dashboard_image".into(), pins.dashboard_image);
+    raw.overlay(&given);
+    Ok(raw)
 }
 
 /// The storage mode the project's data volume was initialised with: kept
@@ -338,27 +389,107 @@ fn initial_database(dir: &Path, answers: &Answers) -> Result<answers::Database> 
     Ok(state.scaffold.initial_database)
 }
 
-fn print_next_steps(dir: &Path, answers: &Answers, target: Target) {
+/// Says what happens to the frontend when the folder already has one.
+fn frontend_note(answers: &Answers, existing_frontend: Option<&str>, dry_run: bool) -> String {
+    let (Some(reason), Some(var)) = (existing_frontend, answers.frontend.url_var()) else {
+        return String::new();
+    };
+    let (added, touched, wired) = if dry_run {
+        ("would be added", "would not be touched", "would be wired")
+    } else {
+        ("was added", "were not touched", "were wired")
+    };
+    format!(
+        "\nFrontend: {reason}, so no {} starter app {added} and your app's files {touched}. \
+         Only {var} (in .env.local) and package.json (convex pin, scripts) {wired}; read the Convex URL \
+         from {var} in your app.\n",
+        answers.frontend
+    )
+}
+
+/// Whether `new` rendered the frontend starter (its files are in the plan).
+fn starter_rendered(planned: &[Planned], answers: &Answers) -> bool {
+    let paths = starter::paths(answers.frontend);
+    !paths.is_empty() && planned.iter().any(|p| paths.contains(&p.path))
+}
+
+/// How to start the starter app, after the backend steps above.
+fn starter_steps(answers: &Answers) -> String {
+    let (Some(port), Some(var)) = (answers.frontend.dev_port(), answers.frontend.url_var()) else {
+        return String::new();
+    };
+    format!(
+        "Frontend ({}): after the steps above, `{} run dev` serves it on http://localhost:{port} \
+         (it reads {var} from .env.local and shows what health:ping answers)\n",
+        answers.frontend,
+        answers.package_manager.as_str()
+    )
+}
+
+/// The commands to run next, in an order that works when followed literally
+/// from where `new` ran: `cd` into the project (unless it is the current
+/// folder), then everything relative to it.
+fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("\n");
     let pm = answers.package_manager.as_str();
+    let here = is_current_dir(dir);
     let template_dir = match target {
-        Target::Project => dir.join("coder"),
+        // After the `cd` below (or already there).
+        Target::Project => PathBuf::from("coder"),
+        Target::CoderTemplate if here => PathBuf::from("."),
         Target::CoderTemplate => dir.to_path_buf(),
     };
-    println!();
     if target == Target::Project {
-        println!(
+        let _ = writeln!(
+            out,
             "Rendered {} with convex {} and backend {}.",
             answers.name, answers.convex_version, answers.backend_image
         );
-        println!("Next:");
-        println!("  cd {}", dir.display());
-        println!("  {pm} install");
-        println!("  scripts/convex-up.sh       # backend + dashboard; admin key into .env.local");
-        println!("  scripts/convex-deploy.sh   # deploy convex/ with convex dev --once");
-        println!("  convex-scaffold doctor     # check everything");
+        let _ = writeln!(out, "Next:");
+        if !here {
+            let _ = writeln!(out, "  cd {}", shell_path(dir));
+        }
+        if answers.storage == answers::Storage::S3 {
+            let _ = writeln!(
+                out,
+                "  # storage=s3: fill AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for\n  \
+                 # temporary credentials) in .env.docker (git-ignored, 0600) before the first start; the\n  \
+                 # backend cannot use S3 without them, and `convex-scaffold doctor` fails until they are set"
+            );
+        }
+        let _ = writeln!(out, "  {pm} install");
+        let _ = writeln!(
+            out,
+            "  scripts/convex-up.sh       # backend + dashboard; admin key into .env.local"
+        );
+        let _ = writeln!(
+            out,
+            "  scripts/convex-deploy.sh   # deploy convex/ with convex dev --once"
+        );
+        let _ = writeln!(out, "  convex-scaffold doctor     # check everything");
     }
-    println!(
+    let _ = writeln!(
+        out,
         "Coder: {}   (see its README.md)",
         crate::outputs::coder::push_command(&answers.name, answers, &template_dir)
     );
+    out
+}
+
+/// `dir` names the folder the command runs in (`.`, `./`, or its own path).
+fn is_current_dir(dir: &Path) -> bool {
+    if dir.components().all(|c| c == std::path::Component::CurDir) {
+        return true;
+    }
+    match (fs::canonicalize(dir), std::env::current_dir()) {
+        (Ok(a), Ok(b)) => fs::canonicalize(b).is_ok_and(|b| a == b),
+        _ => false,
+    }
+}
+
+/// A path as one shell word (quoted when needed).
+pub fn shell_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    crate::escape::shell_word(&text).unwrap_or(text)
 }

@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod error;
 pub mod escape;
 pub mod generate;
+pub mod output;
 pub mod outputs;
 pub mod pins;
 pub mod project;
@@ -32,7 +33,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::New(args) => generate::run(&args, generate::Target::Project),
         Command::Coder(args) => generate::run(&args, generate::Target::CoderTemplate),
         Command::Pins => {
-            print!("{}", pins::describe());
+            output::emit(&pins::describe())?;
             Ok(Outcome::Success)
         }
         Command::Diagnose(args) => run_diagnose(&args),
@@ -42,6 +43,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 }
 
 /// `diagnose [FILE] [--json]`: reads FILE or standard input, streaming.
+/// Exit 1 when a known issue was found (the README's "found something"),
+/// 0 when nothing matched.
 fn run_diagnose(args: &cli::DiagnoseArgs) -> Result<Outcome> {
     use std::io::Write;
     let findings = match &args.file {
@@ -61,5 +64,9 @@ fn run_diagnose(args: &cli::DiagnoseArgs) -> Result<Outcome> {
         diagnose::render_text(&findings, &mut out)?;
     }
     out.flush()?;
-    Ok(Outcome::Success)
+    Ok(if findings.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Findings
+    })
 }

@@ -1,5 +1,5 @@
-//! Pins, the official release table, known-bad CLI versions and the
-//! CLI ↔ backend compatibility rules, all read from `templates/data/pins.toml`.
+//! Pins, the release table, known-bad CLI versions and the CLI ↔ backend ↔
+//! Node compatibility rules, all read from `templates/data/pins.toml`.
 
 use std::sync::OnceLock;
 
@@ -19,9 +19,20 @@ pub struct PinsData {
     pub releases: Vec<Release>,
     #[serde(default)]
     pub known_builds: Vec<KnownBuild>,
+    pub cli_versions: CliVersions,
     pub known_bad: Vec<KnownBad>,
     pub requires_backend: Vec<RequiresBackend>,
     pub node: Vec<NodeRequirement>,
+    pub workspace_images: Vec<WorkspaceImage>,
+    pub package_managers: PackageManagerPins,
+}
+
+/// Exact versions for package.json's `packageManager` (pnpm and yarn only).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageManagerPins {
+    pub pnpm: Version,
+    pub yarn: Version,
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +40,9 @@ pub struct PinsData {
 pub struct Defaults {
     pub convex_version: Version,
     pub release: String,
+    /// The lowest Node.js major of the devcontainer, the default workspace
+    /// image and CI: the default CLI must run on it.
+    pub node_major: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,6 +52,7 @@ pub struct ImageNames {
     pub dashboard: String,
 }
 
+/// A row of the release table: both images are evidenced to exist.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Release {
@@ -46,14 +61,26 @@ pub struct Release {
     pub dashboard: String,
     pub tree_cli: Version,
     pub cli: Version,
+    /// Why both images are known to exist.
+    pub evidence: String,
+    /// Where to check that.
+    pub source: String,
 }
 
+/// A dated backend build whose images are not evidenced.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KnownBuild {
     pub date: String,
     pub sha: String,
     pub tree_cli: Version,
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CliVersions {
+    pub published: Vec<Version>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,13 +92,36 @@ pub struct KnownBad {
     pub fix: String,
 }
 
+/// The `convex` commands a rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConvexCommand {
+    Dev,
+    Deploy,
+}
+
+impl ConvexCommand {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConvexCommand::Dev => "dev",
+            ConvexCommand::Deploy => "deploy",
+        }
+    }
+}
+
+/// What the generated project runs: scripts/convex-deploy.sh and the Coder
+/// start script push with `convex dev --once`, never `convex deploy`.
+pub const PROJECT_COMMANDS: &[ConvexCommand] = &[ConvexCommand::Dev];
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequiresBackend {
     pub cli: VersionReq,
     pub backend_since: String,
+    pub commands: Vec<ConvexCommand>,
     pub issue: String,
     pub symptom: String,
+    pub source: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +129,17 @@ pub struct RequiresBackend {
 pub struct NodeRequirement {
     pub cli: VersionReq,
     pub node_major: u32,
+}
+
+/// A workspace image whose Node.js major convex-scaffold knows.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceImage {
+    pub image: String,
+    /// The lowest Node.js major any current copy of the image has.
+    pub node_major: u32,
+    pub note: String,
+    pub source: String,
 }
 
 /// The embedded pins data, parsed once.
@@ -96,6 +157,37 @@ pub struct Pins {
     pub backend_image: String,
     pub dashboard_image: String,
 }
+
+/// What the rules say about a set of pins: `problems` are known to break
+/// (refused unless `--allow-known-bad`), `warnings` are printed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// What the pins run on: the `convex` commands used and, when known, the
+/// Node.js major of the machine that runs the CLI.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub commands: &'a [ConvexCommand],
+    /// The Node.js major, and what it is (for messages).
+    pub node: Option<(u32, &'a str)>,
+}
+
+impl Target<'static> {
+    /// The project's own commands, Node unknown.
+    pub fn project() -> Self {
+        Target {
+            commands: PROJECT_COMMANDS,
+            node: None,
+        }
+    }
+}
+
+/// Hint shared by every fix that moves the pins to a row.
+pub const RELEASE_HINT: &str =
+    "pick a row with `--release <date|sha|latest>` (`convex-scaffold new --release ...` or `convex-scaffold upgrade --release ...`; rows: `convex-scaffold pins`)";
 
 impl PinsData {
     pub fn default_release(&self) -> &Release {
@@ -120,10 +212,20 @@ impl PinsData {
         format!("{}:{sha}", self.images.dashboard)
     }
 
-    /// A release row by backend SHA (or a unique prefix of at least 7
-    /// characters) or by its date.
+    /// The newest row of the release table (rows are oldest first, tested).
+    pub fn latest_release(&self) -> &Release {
+        self.releases
+            .last()
+            .expect("the release table has rows (tested)")
+    }
+
+    /// A release row by `latest`, its date, or its backend SHA (or a unique
+    /// prefix of at least 7 characters).
     pub fn release(&self, key: &str) -> Option<&Release> {
         let key = key.trim();
+        if key == "latest" {
+            return Some(self.latest_release());
+        }
         if let Some(row) = self.releases.iter().find(|r| r.date == key) {
             return Some(row);
         }
@@ -135,6 +237,32 @@ impl PinsData {
             (Some(row), None) => Some(row),
             _ => None,
         }
+    }
+
+    /// The error text for a `--release` key that is not a row.
+    pub fn unknown_release(&self, key: &str) -> String {
+        let rows: Vec<String> = self
+            .releases
+            .iter()
+            .map(|r| format!("{} ({})", r.date, &r.backend[..7]))
+            .collect();
+        let dated = self
+            .known_builds
+            .iter()
+            .find(|b| b.date == key.trim() || (key.trim().len() >= 7 && b.sha.starts_with(key.trim())))
+            .map(|b| {
+                format!(
+                    " ({} is a known build of {}, but its images are not confirmed to exist, so it is no row; pin it by hand with --backend-image/--dashboard-image if you have checked)",
+                    key.trim(),
+                    b.date
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "--release {key:?} is not a row of the release table{dated}; nothing was written. Give `latest`, a row's date or at \
+             least 7 characters of its backend SHA. Rows: {}. See `convex-scaffold pins`",
+            rows.join(", ")
+        )
     }
 
     pub fn pins_for_release(&self, release: &Release) -> Pins {
@@ -155,17 +283,17 @@ impl PinsData {
         self.releases.iter().find(|r| r.dashboard == sha)
     }
 
+    /// A dated build that is not a row.
+    pub fn known_build(&self, sha: &str) -> Option<&KnownBuild> {
+        self.known_builds.iter().find(|b| b.sha == sha)
+    }
+
     /// The build date of a backend image, when the data knows it.
     pub fn backend_date(&self, image: &str) -> Option<&str> {
         let sha = image_sha(image)?;
         self.release_with_backend(sha)
             .map(|r| r.date.as_str())
-            .or_else(|| {
-                self.known_builds
-                    .iter()
-                    .find(|b| b.sha == sha)
-                    .map(|b| b.date.as_str())
-            })
+            .or_else(|| self.known_build(sha).map(|b| b.date.as_str()))
     }
 
     pub fn known_bad(&self, version: &Version) -> Option<&KnownBad> {
@@ -174,38 +302,141 @@ impl PinsData {
             .find(|bad| bad.versions.contains(version))
     }
 
-    /// Every reason the pins are known to break, as sentences naming the
-    /// bug and the fix. Empty when nothing is known to break.
+    /// The rules this CLI breaks on a backend from `date`.
+    pub fn broken_rules<'a>(
+        &'a self,
+        version: &'a Version,
+        date: &'a str,
+    ) -> impl Iterator<Item = &'a RequiresBackend> + 'a {
+        self.requires_backend
+            .iter()
+            .filter(move |rule| rule.cli.matches(version) && date < rule.backend_since.as_str())
+    }
+
+    /// The Node.js major version the CLI needs (`engines.node`).
+    pub fn node_major(&self, version: &Version) -> u32 {
+        self.node
+            .iter()
+            .find(|n| n.cli.matches(version))
+            .map(|n| n.node_major)
+            .unwrap_or(22)
+    }
+
+    /// What convex-scaffold knows about a workspace image's Node.js.
+    pub fn workspace_image(&self, image: &str) -> Option<&WorkspaceImage> {
+        self.workspace_images
+            .iter()
+            .find(|w| w.image == image.trim())
+    }
+
+    /// The newest published CLI that is not known-bad, that no rule for
+    /// `commands` refuses on a backend from `date`, and whose Node
+    /// requirement `node_major` meets (any Node when `None`).
+    pub fn newest_cli(
+        &self,
+        date: &str,
+        commands: &[ConvexCommand],
+        node_major: Option<u32>,
+    ) -> Option<&Version> {
+        self.cli_versions
+            .published
+            .iter()
+            .filter(|v| self.known_bad(v).is_none())
+            .filter(|v| {
+                !self
+                    .broken_rules(v, date)
+                    .any(|rule| rule.commands.iter().any(|c| commands.contains(c)))
+            })
+            .filter(|v| node_major.is_none_or(|major| self.node_major(v) <= major))
+            .max()
+    }
+
+    /// Every reason the pins are known to break for what the project runs
+    /// (`convex dev`), as sentences naming the bug and the fix.
     pub fn problems(&self, pins: &Pins) -> Vec<String> {
-        let mut problems = Vec::new();
-        if let Some(bad) = self.known_bad(&pins.convex_version) {
-            problems.push(format!(
-                "convex_version {} is known-bad: {}. Fix: {}.",
-                pins.convex_version, bad.bug, bad.fix
+        self.verdict(pins, Target::project()).problems
+    }
+
+    /// What the rules say about `pins` run as `target`.
+    pub fn verdict(&self, pins: &Pins, target: Target<'_>) -> Verdict {
+        let mut verdict = Verdict::default();
+        let version = &pins.convex_version;
+        if let Some(bad) = self.known_bad(version) {
+            verdict.problems.push(format!(
+                "convex_version {version} is known-bad: {}. Fix: {}.",
+                bad.bug, bad.fix
             ));
         }
-        if let Some(date) = self.backend_date(&pins.backend_image) {
-            for rule in &self.requires_backend {
-                if rule.cli.matches(&pins.convex_version) && date < rule.backend_since.as_str() {
-                    problems.push(format!(
-                        "convex_version {} needs a backend built on or after {}, but backend_image {} is from {}: {}. \
-                         Fix: pick a matching row with `--release` (see `convex-scaffold pins`) or pin a CLI that does not match `{}`.",
-                        pins.convex_version, rule.backend_since, pins.backend_image, date, rule.symptom, rule.cli
+        let sha = image_sha(&pins.backend_image);
+        match self.backend_date(&pins.backend_image) {
+            Some(date) => {
+                for rule in self.broken_rules(version, date) {
+                    let commands: Vec<&str> = rule.commands.iter().map(|c| c.as_str()).collect();
+                    let newest = self
+                        .newest_cli(date, target.commands, target.node.map(|(m, _)| m))
+                        .map(|v| format!("convex_version={v} (the newest CLI that works with it)"))
+                        .unwrap_or_else(|| format!("a CLI that does not match `{}`", rule.cli));
+                    if rule.commands.iter().any(|c| target.commands.contains(c)) {
+                        verdict.problems.push(format!(
+                            "convex_version {version} needs a backend built on or after {} for `convex {}`, but backend_image {} \
+                             is from {date}: {} ({}). Fix: {RELEASE_HINT}, or keep the backend and pin {newest}.",
+                            rule.backend_since,
+                            commands.join("`/`convex "),
+                            pins.backend_image,
+                            rule.symptom,
+                            rule.issue,
+                        ));
+                    } else {
+                        verdict.warnings.push(format!(
+                            "`convex {}` with convex {version} needs a backend built on or after {}, and backend_image {} is \
+                             from {date}: {} ({}). The project's scripts push with `convex dev --once`, which works with this \
+                             pair; do not run `convex {}` against this backend, or move to a newer row ({RELEASE_HINT}).",
+                            commands.join("`/`convex "),
+                            rule.backend_since,
+                            pins.backend_image,
+                            rule.symptom,
+                            rule.issue,
+                            commands.join("`/`convex "),
+                        ));
+                    }
+                }
+                if let Some(build) = sha.and_then(|sha| self.known_build(sha)) {
+                    verdict.warnings.push(format!(
+                        "backend_image {} is a known build from {date}, but not a row of the release table: its images \
+                         are not confirmed to exist on the registry ({}). `convex-scaffold doctor` checks that they do",
+                        pins.backend_image, build.note
                     ));
                 }
             }
+            None => verdict.warnings.push(format!(
+                "backend_image {} is not in the release table, so its compatibility with convex {version} is unknown \
+                 (the rules need the backend's build date). To be safe, {RELEASE_HINT}",
+                pins.backend_image
+            )),
         }
-        if let (Some(backend), Some(dashboard)) = (
-            image_sha(&pins.backend_image),
-            image_sha(&pins.dashboard_image),
-        ) {
+        if let Some((major, what)) = target.node {
+            let need = self.node_major(version);
+            if major < need {
+                let newest = self
+                    .backend_date(&pins.backend_image)
+                    .and_then(|date| self.newest_cli(date, target.commands, Some(major)))
+                    .map(|v| format!("convex_version={v} (the newest CLI that runs on Node {major} with this backend)"))
+                    .unwrap_or_else(|| "a CLI whose Node requirement it meets".to_owned());
+                verdict.problems.push(format!(
+                    "convex_version {version} needs Node.js {need} or later (its engines.node), but {what} has Node.js \
+                     {major}: the install fails with EBADENGINE or the CLI refuses to run (node-engine-too-old). Fix: pin \
+                     {newest}, or use an image with Node.js {need} or later"
+                ));
+            }
+        }
+        if let (Some(backend), Some(dashboard)) = (sha, image_sha(&pins.dashboard_image)) {
             if let Some(release) = self.release_with_backend(backend) {
                 if release.dashboard != dashboard
                     && self.release_with_dashboard(dashboard).is_some()
                 {
-                    problems.push(format!(
+                    verdict.problems.push(format!(
                         "dashboard_image {} does not belong to the {} release of backend {}; that release ships dashboard {}. \
-                         Fix: --set dashboard_image={}.",
+                         Fix: --set dashboard_image={}, or {RELEASE_HINT}.",
                         pins.dashboard_image,
                         release.date,
                         backend,
@@ -215,16 +446,7 @@ impl PinsData {
                 }
             }
         }
-        problems
-    }
-
-    /// The Node.js major version the CLI needs.
-    pub fn node_major(&self, version: &Version) -> u32 {
-        self.node
-            .iter()
-            .find(|n| n.cli.matches(version))
-            .map(|n| n.node_major)
-            .unwrap_or(22)
+        verdict
     }
 }
 
@@ -245,27 +467,43 @@ pub fn describe() -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Defaults of this convex-scaffold ({}):",
-        env!("CARGO_PKG_VERSION")
+        "Defaults of this convex-scaffold ({}), the {} release:",
+        env!("CARGO_PKG_VERSION"),
+        data.default_release().date
     );
     let _ = writeln!(out, "  convex_version  = {}", defaults.convex_version);
     let _ = writeln!(out, "  backend_image   = {}", defaults.backend_image);
     let _ = writeln!(out, "  dashboard_image = {}", defaults.dashboard_image);
     let _ = writeln!(
         out,
-        "\nOfficial self-hosted releases (upgrade --release <date|sha>):"
-    );
-    let _ = writeln!(
-        out,
-        "  {:<10}  {:<40}  {:<40}  cli",
-        "date", "backend", "dashboard"
+        "\nRelease table: rows whose backend and dashboard images are evidenced to exist\n\
+         (new --release / upgrade --release <date|sha|latest>; latest = {}):",
+        data.latest_release().date
     );
     for r in &data.releases {
+        let dashboard = if r.dashboard == r.backend {
+            "dashboard: same SHA".to_owned()
+        } else {
+            format!("dashboard: {}", r.dashboard)
+        };
         let _ = writeln!(
             out,
-            "  {:<10}  {:<40}  {:<40}  {}",
-            r.date, r.backend, r.dashboard, r.cli
+            "  {}  backend {}  ({dashboard})  cli {}  (built with {}; needs Node.js {}+)",
+            r.date,
+            r.backend,
+            r.cli,
+            r.tree_cli,
+            data.node_major(&r.cli)
         );
+        let _ = writeln!(out, "      evidence: {}", r.evidence);
+        let _ = writeln!(out, "      source:   {}", r.source);
+    }
+    let _ = writeln!(
+        out,
+        "\nDated builds that are no row (images not confirmed; used only to date a pinned backend):"
+    );
+    for b in &data.known_builds {
+        let _ = writeln!(out, "  {}  {}  {}", b.date, b.sha, b.note);
     }
     let _ = writeln!(
         out,
@@ -275,14 +513,38 @@ pub fn describe() -> String {
         let versions: Vec<String> = bad.versions.iter().map(ToString::to_string).collect();
         let _ = writeln!(out, "  {}: {}", versions.join(", "), bad.bug);
     }
-    let _ = writeln!(out, "\nCLI versions that need a newer backend:");
+    let _ = writeln!(
+        out,
+        "\nCLI versions that need a newer backend (the project pushes with `convex dev --once`;\n\
+         a rule about `convex deploy` only warns):"
+    );
     for rule in &data.requires_backend {
+        let commands: Vec<&str> = rule.commands.iter().map(|c| c.as_str()).collect();
         let _ = writeln!(
             out,
-            "  {} needs a backend from {} or later: {}",
-            rule.cli, rule.backend_since, rule.symptom
+            "  {} needs a backend from {} or later for `convex {}`: {} ({})",
+            rule.cli,
+            rule.backend_since,
+            commands.join("`, `convex "),
+            rule.symptom,
+            rule.source
         );
     }
+    let _ = writeln!(out, "\nNode.js the CLI needs (engines.node):");
+    for n in &data.node {
+        let _ = writeln!(out, "  convex {}: Node.js {} or later", n.cli, n.node_major);
+    }
+    for w in &data.workspace_images {
+        let _ = writeln!(
+            out,
+            "  workspace image {}: Node.js {} or later ({}; {})",
+            w.image, w.node_major, w.note, w.source
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nA backend SHA outside these tables is accepted with a warning: its compatibility is unknown."
+    );
     out
 }
 
@@ -290,48 +552,122 @@ pub fn describe() -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn data_parses_and_defaults_are_the_seed_pair() {
+    fn pins(cli: &str, backend_sha: &str) -> Pins {
         let data = data();
+        Pins {
+            convex_version: cli.parse().unwrap(),
+            backend_image: data.backend_image(backend_sha),
+            dashboard_image: data.dashboard_image(backend_sha),
+        }
+    }
+
+    fn sha_of(date: &str) -> &'static str {
+        let data = data();
+        data.release(date)
+            .map(|r| r.backend.as_str())
+            .or_else(|| {
+                data.known_builds
+                    .iter()
+                    .find(|b| b.date == date)
+                    .map(|b| b.sha.as_str())
+            })
+            .unwrap_or_else(|| panic!("no build of {date}"))
+    }
+
+    const DEPLOY: &[ConvexCommand] = &[ConvexCommand::Dev, ConvexCommand::Deploy];
+
+    #[test]
+    fn defaults_are_the_newest_known_good_pair() {
+        let data = data();
+        let row = data.default_release();
+        assert_eq!(row.backend, data.latest_release().backend, "newest row");
+        let image = data
+            .workspace_image(crate::answers::DEFAULT_WORKSPACE_IMAGE)
+            .expect("the default workspace image's Node is known");
+        assert!(image.node_major >= data.defaults.node_major);
+        assert!(22 >= data.defaults.node_major, "the devcontainer's Node");
+        assert_eq!(
+            data.newest_cli(&row.date, PROJECT_COMMANDS, Some(data.defaults.node_major)),
+            Some(&data.defaults.convex_version),
+            "the newest CLI the rules allow on the defaults' Node"
+        );
+        assert_eq!(row.cli, data.defaults.convex_version);
         let pins = data.default_pins();
-        assert_eq!(pins.convex_version, Version::new(1, 24, 8));
-        assert_eq!(
-            pins.backend_image,
-            "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4"
-        );
-        assert_eq!(
-            pins.dashboard_image,
-            "ghcr.io/get-convex/convex-dashboard:c1a7ac393888d743e704de56cf569a154b4526d4"
-        );
-        assert!(data.problems(&pins).is_empty());
+        let target = Target {
+            commands: DEPLOY,
+            node: Some((image.node_major, "the default workspace image")),
+        };
+        assert_eq!(data.verdict(&pins, target), Verdict::default());
+    }
+
+    #[test]
+    fn the_seed_pair_stays_a_row() {
+        let data = data();
+        let row = data.release("2025-05-29").unwrap();
+        assert_eq!(row.cli, Version::new(1, 24, 8));
+        assert_eq!(row.backend, "c1a7ac393888d743e704de56cf569a154b4526d4");
+        assert!(data.problems(&data.pins_for_release(row)).is_empty());
     }
 
     #[test]
     fn every_release_row_is_consistent() {
         let data = data();
+        let mut previous = "";
         for row in &data.releases {
-            assert_eq!(row.backend.len(), 40, "{}", row.date);
-            assert_eq!(row.dashboard.len(), 40, "{}", row.date);
             assert!(
-                data.known_bad(&row.cli).is_none(),
-                "release {} pins a known-bad CLI",
+                row.date.as_str() > previous,
+                "rows oldest first: {}",
                 row.date
             );
+            previous = &row.date;
+            assert_eq!(row.backend.len(), 40, "{}", row.date);
+            assert_eq!(row.dashboard.len(), 40, "{}", row.date);
+            assert!(!row.evidence.trim().is_empty() && !row.source.trim().is_empty());
             assert!(
-                data.problems(&data.pins_for_release(row)).is_empty(),
-                "release {}",
+                data.cli_versions.published.contains(&row.cli),
+                "{}",
                 row.date
+            );
+            assert!(data.known_bad(&row.cli).is_none(), "{}", row.date);
+            let verdict = data.verdict(
+                &data.pins_for_release(row),
+                Target {
+                    commands: DEPLOY,
+                    node: Some((data.defaults.node_major, "CI")),
+                },
+            );
+            assert_eq!(verdict, Verdict::default(), "release {}", row.date);
+            // From 2025-09-12 on, a row pins the newest CLI the rules allow
+            // for `dev` and `deploy` on the defaults' Node.
+            if row.date.as_str() >= "2025-09-12" {
+                assert_eq!(
+                    data.newest_cli(&row.date, DEPLOY, Some(data.defaults.node_major)),
+                    Some(&row.cli),
+                    "{}",
+                    row.date
+                );
+            }
+            assert!(
+                data.known_build(&row.backend).is_none(),
+                "{} twice",
+                row.date
+            );
+        }
+        for build in &data.known_builds {
+            assert_eq!(build.sha.len(), 40);
+            assert!(
+                data.release(&build.date).is_none(),
+                "{} is a row",
+                build.date
             );
         }
     }
 
     #[test]
-    fn known_bad_versions_are_refused_with_bug_and_fix() {
+    fn known_bad_1_26_on_a_backend_before_2025_08_27_is_refused() {
         let data = data();
         for v in ["1.26.0", "1.26.1"] {
-            let mut pins = data.default_pins();
-            pins.convex_version = v.parse().unwrap();
-            let problems = data.problems(&pins);
+            let problems = data.problems(&pins(v, sha_of("2025-08-05")));
             assert_eq!(problems.len(), 1, "{problems:?}");
             assert!(problems[0].contains("reading 'length'"));
             assert!(problems[0].contains("1.24.8"));
@@ -339,33 +675,156 @@ mod tests {
     }
 
     #[test]
-    fn new_cli_on_old_backend_is_a_problem() {
+    fn deploy_rule_of_1_29_2_refuses_deploy_and_warns_for_dev() {
         let data = data();
-        let mut pins = data.default_pins();
-        pins.convex_version = "1.49.0".parse().unwrap();
-        let problems = data.problems(&pins);
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        pins.convex_version = "1.29.1".parse().unwrap();
-        assert!(data.problems(&pins).is_empty());
+        let p = pins("1.29.2", sha_of("2025-10-29"));
+        let deploy = data.verdict(
+            &p,
+            Target {
+                commands: &[ConvexCommand::Deploy],
+                node: None,
+            },
+        );
+        assert_eq!(deploy.problems.len(), 1, "{deploy:?}");
+        assert!(deploy.problems[0].contains("evaluate_push"));
+        assert!(
+            deploy.problems[0].contains("convex_version=1.29.1"),
+            "{deploy:?}"
+        );
+        let dev = data.verdict(&p, Target::project());
+        assert!(dev.problems.is_empty(), "{dev:?}");
+        assert!(dev.warnings[0].contains("convex dev --once"), "{dev:?}");
+        // From the 2025-11-04 build on, deploy works.
+        let ok = data.verdict(
+            &pins("1.29.2", sha_of("2025-11-04")),
+            Target {
+                commands: DEPLOY,
+                node: None,
+            },
+        );
+        assert!(ok.problems.is_empty(), "{ok:?}");
     }
 
     #[test]
-    fn releases_are_found_by_date_and_sha_prefix() {
+    fn cli_1_31_7_on_a_backend_before_2026_01_23_is_refused() {
+        let data = data();
+        for date in ["2025-11-04", "2025-10-29"] {
+            let problems = data.problems(&pins("1.31.7", sha_of(date)));
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.contains("missing field `functions`")),
+                "{date}: {problems:?}"
+            );
+        }
+        assert!(data
+            .problems(&pins("1.31.6", sha_of("2025-11-04")))
+            .is_empty());
+        assert!(data
+            .problems(&pins("1.31.7", sha_of("2026-01-23")))
+            .is_empty());
+    }
+
+    #[test]
+    fn cli_1_35_on_a_backend_before_2025_10_10_is_refused() {
+        let data = data();
+        let problems = data.problems(&pins("1.35.0", sha_of("2025-09-12")));
+        assert!(
+            problems.iter().any(|p| p.contains("get_canonical_urls")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_cli_whose_node_requirement_is_not_met_is_refused() {
+        let data = data();
+        let p = pins("1.49.0", sha_of("2026-06-26"));
+        for (node, refused) in [(18, true), (20, true), (22, false), (24, false)] {
+            let verdict = data.verdict(
+                &p,
+                Target {
+                    commands: PROJECT_COMMANDS,
+                    node: Some((node, "the workspace image")),
+                },
+            );
+            assert_eq!(
+                !verdict.problems.is_empty(),
+                refused,
+                "Node {node}: {verdict:?}"
+            );
+        }
+        let on_20 = data.verdict(
+            &p,
+            Target {
+                commands: PROJECT_COMMANDS,
+                node: Some((20, "the workspace image")),
+            },
+        );
+        assert!(
+            on_20.problems[0].contains("convex_version=1.48.0"),
+            "{on_20:?}"
+        );
+        assert_eq!(data.node_major(&"1.44.0".parse().unwrap()), 18);
+        assert_eq!(data.node_major(&"1.45.0".parse().unwrap()), 20);
+        assert_eq!(data.node_major(&"1.48.0".parse().unwrap()), 20);
+        assert_eq!(data.node_major(&"1.49.0".parse().unwrap()), 22);
+    }
+
+    #[test]
+    fn new_cli_on_the_seed_backend_names_every_rule() {
+        let data = data();
+        let p = pins("1.49.0", sha_of("2025-05-29"));
+        let problems = data.problems(&p);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(data.verdict(&p, Target::project()).warnings.len(), 1);
+        assert!(data
+            .problems(&pins("1.29.1", sha_of("2025-05-29")))
+            .is_empty());
+        assert_eq!(
+            data.newest_cli("2025-05-29", DEPLOY, None),
+            Some(&Version::new(1, 29, 1))
+        );
+        assert_eq!(
+            data.newest_cli("2025-05-29", PROJECT_COMMANDS, None),
+            Some(&Version::new(1, 31, 6))
+        );
+    }
+
+    #[test]
+    fn an_unknown_backend_is_accepted_with_a_warning() {
+        let data = data();
+        let p = pins("1.49.0", &"ab".repeat(20));
+        let verdict = data.verdict(&p, Target::project());
+        assert!(verdict.problems.is_empty(), "{verdict:?}");
+        assert!(verdict.warnings[0].contains("unknown"), "{verdict:?}");
+        let dated = data.verdict(&pins("1.49.0", sha_of("2026-08-21")), Target::project());
+        assert!(dated.problems.is_empty());
+        assert!(dated.warnings[0].contains("not confirmed"), "{dated:?}");
+    }
+
+    #[test]
+    fn releases_are_found_by_latest_date_and_sha_prefix() {
         let data = data();
         assert_eq!(
             data.release("2025-09-04").unwrap().backend,
             "00bd92723422f3bff968230c94ccdeb8c1719832"
         );
         assert_eq!(data.release("00bd927").unwrap().date, "2025-09-04");
+        assert_eq!(data.release("latest").unwrap().date, "2026-06-26");
         assert!(data.release("00bd").is_none());
         assert!(data.release("2020-01-01").is_none());
+        assert!(data.release("2026-08-21").is_none(), "images not evidenced");
+        assert!(data.unknown_release("2026-08-21").contains("not confirmed"));
     }
 
     #[test]
     fn mismatched_dashboard_is_a_problem() {
         let data = data();
-        let mut pins = data.default_pins();
-        pins.dashboard_image = data.dashboard_image("33cef775a8a6228cbacee4a09ac2c4073d62ed13");
+        let mut pins = data
+            .release("2025-09-04")
+            .map(|r| data.pins_for_release(r))
+            .unwrap();
+        pins.dashboard_image = data.dashboard_image("c1a7ac393888d743e704de56cf569a154b4526d4");
         assert_eq!(data.problems(&pins).len(), 1);
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::answers::{
     Answers, AppShare, Database, DockerRuntime, Frontend, PackageManager, Platform, Storage,
 };
-use crate::outputs::{coder, devcontainer, gitignore, package_json};
+use crate::outputs::{coder, devcontainer, gitignore, package_json, starter};
 use crate::pins;
 use crate::render;
 use crate::state::{Base, State, BASE_FILE, STATE_FILE};
@@ -119,10 +119,21 @@ fn mode_for(path: &str) -> u32 {
     }
 }
 
+/// Renders every project file, the frontend starter included (see
+/// [`render_with`]).
+pub fn render(answers: &Answers, instance_secret: Option<&str>) -> Result<Tree> {
+    render_with(answers, instance_secret, true)
+}
+
 /// Renders every project file. `instance_secret` goes into `.env.docker`
 /// only; pass `None` to leave the secret files out (upgrade never rewrites
-/// them).
-pub fn render(answers: &Answers, instance_secret: Option<&str>) -> Result<Tree> {
+/// them). With `with_starter`, the chosen frontend's starter app and its
+/// scripts and dependencies in package.json (nothing for `frontend=none`).
+pub fn render_with(
+    answers: &Answers,
+    instance_secret: Option<&str>,
+    with_starter: bool,
+) -> Result<Tree> {
     let env = render::environment()?;
     let ctx = Context::new(answers);
     let node_major = pins::data().node_major(&answers.convex_version);
@@ -130,6 +141,9 @@ pub fn render(answers: &Answers, instance_secret: Option<&str>) -> Result<Tree> 
 
     for (path, contents) in render::files_under("project") {
         let rel = path.strip_prefix("project/").expect("under project/");
+        if rel.starts_with("starters/") {
+            continue;
+        }
         if let Some(output) = rel.strip_suffix(".j2") {
             let text = env
                 .get_template(path)?
@@ -162,12 +176,15 @@ pub fn render(answers: &Answers, instance_secret: Option<&str>) -> Result<Tree> 
             .context("rendering .env.docker")?;
         tree.insert(".env.docker", text, 0o600, Policy::Secret);
     }
-    tree.insert(
-        "package.json",
-        package_json::render(answers, node_major),
-        0o644,
-        Policy::MergeJson,
-    );
+    let mut package = package_json::render(answers, node_major);
+    if with_starter {
+        for (path, contents) in starter::files(answers.frontend) {
+            tree.insert(path, contents, 0o644, Policy::Managed);
+        }
+        package = starter::apply_to_text(&package, answers.frontend)
+            .map_err(|e| anyhow::anyhow!("the starter's package.json fragment {e}"))?;
+    }
+    tree.insert("package.json", package, 0o644, Policy::MergeJson);
     tree.insert(".gitignore", gitignore::render(), 0o644, Policy::MergeLines);
     tree.insert(
         ".devcontainer/devcontainer.json",

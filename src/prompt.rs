@@ -2,13 +2,97 @@
 //! a terminal and `--yes` was not given; otherwise the caller gets an exit-2
 //! error listing what would have been asked.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use anyhow::Result;
 use dialoguer::{theme::ColorfulTheme, Input, Select};
 
 use crate::answers::{self, RawAnswers, PROMPTED};
-use crate::error::usage;
+use crate::error::{usage, InterruptReported};
+
+/// Set while a prompt owns the terminal: the Ctrl-C handler then restores
+/// the terminal before it exits (see [`report_interrupt`]).
+pub static PROMPTING: AtomicBool = AtomicBool::new(false);
+
+/// The message of an interrupted prompt (exit 130).
+pub const INTERRUPTED_MESSAGE: &str = "interrupted; nothing was written";
+
+/// Whether the interrupt was already reported on the terminal: the Ctrl-C
+/// handler's thread and the prompting thread can both see one Ctrl-C (a
+/// signal between two key reads, and the read it interrupts), and the
+/// lock also keeps `exit` from cutting the other thread's line short.
+static INTERRUPT_REPORTED: Mutex<bool> = Mutex::new(false);
+
+/// When a prompt was showing: shows the cursor again, ends the prompt's
+/// line and prints one message line, once per process. Returns whether a
+/// prompt was showing.
+pub fn report_interrupt() -> bool {
+    if !PROMPTING.load(Ordering::SeqCst) {
+        return false;
+    }
+    let mut reported = INTERRUPT_REPORTED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !*reported {
+        *reported = true;
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(stderr, "\x1b[?25h\nerror: {INTERRUPTED_MESSAGE}\n");
+        let _ = stderr.flush();
+    }
+    true
+}
+
+/// What each prompted key means, in a few words.
+fn description(key: &str) -> &'static str {
+    match key {
+        "name" => "project name: npm package, compose project, Coder template",
+        "package_manager" => "package manager of the project",
+        "frontend" => "frontend whose Convex URL variable is set",
+        "storage" => "where the backend keeps files",
+        "platform" => "where Coder runs workspaces",
+        "wildcard_domain" => "Coder's wildcard app domain, e.g. *.coder.example.com",
+        "agent_name" => "Coder agent name",
+        "s3_endpoint_url" => "S3-compatible endpoint, e.g. https://minio.example.com",
+        "s3_region" => "S3 region (AWS_REGION)",
+        "s3_bucket_prefix" => "prefix of the five S3 bucket names",
+        "s3_force_path_style" => "path-style S3 URLs (MinIO-style endpoints need true)",
+        _ => "",
+    }
+}
+
+/// The text of a prompt: key, description and, when empty, what the empty
+/// default means (dialoguer shows non-empty defaults itself).
+fn label(key: &str, default: &str, list: bool) -> String {
+    let what = description(key);
+    if list {
+        format!("{key}: {what} [default: {default}]")
+    } else if default.is_empty() {
+        let empty = match key {
+            "wildcard_domain" => "empty = 127.0.0.1 URLs and `coder port-forward`",
+            "s3_endpoint_url" => "empty = AWS",
+            _ => "may stay empty",
+        };
+        format!("{key}: {what} [{empty}]")
+    } else {
+        format!("{key}: {what}")
+    }
+}
+
+/// A dialoguer result: Ctrl-C (read as an interrupted read in raw mode)
+/// restores the terminal, reports itself and becomes [`InterruptReported`]
+/// (exit 130, nothing more printed).
+fn answered<T>(result: dialoguer::Result<T>) -> Result<T> {
+    result.map_err(|dialoguer::Error::IO(e)| {
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            report_interrupt();
+            InterruptReported.into()
+        } else {
+            anyhow::Error::from(e).context("cannot read the answer from the terminal")
+        }
+    })
+}
 
 const S3_KEYS: &[&str] = &[
     "s3_endpoint_url",
@@ -76,7 +160,14 @@ pub fn complete(given: RawAnswers, dir_name: &str, yes: bool) -> Result<RawAnswe
     ask(given, dir_name)
 }
 
-fn ask(mut raw: RawAnswers, dir_name: &str) -> Result<RawAnswers> {
+fn ask(raw: RawAnswers, dir_name: &str) -> Result<RawAnswers> {
+    PROMPTING.store(true, Ordering::SeqCst);
+    let result = ask_each(raw, dir_name);
+    PROMPTING.store(false, Ordering::SeqCst);
+    result
+}
+
+fn ask_each(mut raw: RawAnswers, dir_name: &str) -> Result<RawAnswers> {
     let theme = ColorfulTheme::default();
     for key in PROMPTED {
         if raw.values.contains_key(*key) {
@@ -88,31 +179,38 @@ fn ask(mut raw: RawAnswers, dir_name: &str) -> Result<RawAnswers> {
         let default = answers::default_for(key, dir_name, &raw);
         let value = if let Some(options) = choices(key) {
             let index = options.iter().position(|o| *o == default).unwrap_or(0);
-            let picked = Select::with_theme(&theme)
-                .with_prompt(*key)
-                .items(options)
-                .default(index)
-                .interact()?;
+            let picked = answered(
+                Select::with_theme(&theme)
+                    .with_prompt(label(key, &default, true))
+                    .items(options)
+                    .default(index)
+                    .interact(),
+            )?;
             options[picked].to_owned()
         } else {
             let so_far = raw.clone();
-            Input::<String>::with_theme(&theme)
-                .with_prompt(*key)
-                .default(default)
-                .allow_empty(true)
-                .validate_with(move |input: &String| -> Result<(), String> {
-                    let mut candidate = so_far.clone();
-                    candidate.values.insert((*key).to_owned(), input.clone());
-                    let full = answers::with_defaults(&candidate, dir_name);
-                    match answers::validate(&full) {
-                        Ok(_) => Ok(()),
-                        Err(errors) => match errors.iter().find(|e| e.key == *key) {
-                            Some(e) => Err(format!("{}; e.g. {}", e.rule, e.example)),
-                            None => Ok(()),
-                        },
-                    }
-                })
-                .interact_text()?
+            let mut input = Input::<String>::with_theme(&theme)
+                .with_prompt(label(key, &default, false))
+                .allow_empty(true);
+            if !default.is_empty() {
+                input = input.default(default);
+            }
+            answered(
+                input
+                    .validate_with(move |input: &String| -> Result<(), String> {
+                        let mut candidate = so_far.clone();
+                        candidate.values.insert((*key).to_owned(), input.clone());
+                        let full = answers::with_defaults(&candidate, dir_name);
+                        match answers::validate(&full) {
+                            Ok(_) => Ok(()),
+                            Err(errors) => match errors.iter().find(|e| e.key == *key) {
+                                Some(e) => Err(format!("{}; e.g. {}", e.rule, e.example)),
+                                None => Ok(()),
+                            },
+                        }
+                    })
+                    .interact_text(),
+            )?
         };
         raw.values.insert((*key).to_owned(), value);
     }

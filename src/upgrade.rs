@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::answers::{self, Answers, Database, RawAnswers, Storage};
 use crate::cli::UpgradeArgs;
 use crate::error::{usage, Outcome};
-use crate::outputs::{gitignore, package_json};
+use crate::outputs::{gitignore, package_json, starter};
 use crate::pins::{self, Pins};
 use crate::project;
 use crate::state::{Base, State, BASE_FILE, STATE_FILE};
@@ -238,10 +238,7 @@ pub fn run(args: &UpgradeArgs) -> Result<Outcome> {
 /// Prints the whole report at once; a closed pipe is an io error that
 /// `error::report` treats as success.
 fn emit(out: &str) -> Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(out.as_bytes())?;
-    stdout.flush()?;
+    crate::output::emit(out)?;
     Ok(())
 }
 
@@ -343,19 +340,6 @@ fn pins_without_flags(recorded: &Pins) -> (Pins, Option<String>) {
     (recorded.clone(), Some(note))
 }
 
-fn unknown_release(key: &str) -> String {
-    let rows: Vec<String> = pins::data()
-        .releases
-        .iter()
-        .map(|r| format!("{} ({})", r.date, &r.backend[..7]))
-        .collect();
-    format!(
-        "--release {key:?} is not a row of the release table (give its date or at least 7 characters of its \
-         backend SHA); nothing was written. Known releases: {}. See `convex-scaffold pins`",
-        rows.join(", ")
-    )
-}
-
 /// The answers to render with: the recorded ones, changed by `--set`, with
 /// pins from the flags (later wins: `--release` < `--set` < single pin flags)
 /// or, with no pin flag, the defaults of this convex-scaffold. Validated and
@@ -378,7 +362,7 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
     if let Some(key) = &args.release {
         let row = data
             .release(key)
-            .ok_or_else(|| usage(unknown_release(key)))?;
+            .ok_or_else(|| usage(data.unknown_release(key)))?;
         put_pins(&mut raw, &data.pins_for_release(row));
     }
     // s3_force_path_style defaults to "an endpoint is set"; follow a new
@@ -434,7 +418,7 @@ fn check_no_backend_downgrade(old: &Answers, new: &Answers, allow: bool) -> Resu
         old.backend_image, new.backend_image
     );
     if allow {
-        eprintln!("warning (--allow-known-bad): {message}");
+        crate::output::note(&format!("warning (--allow-known-bad): {message}"));
         return Ok(());
     }
     Err(usage(format!(
@@ -754,8 +738,12 @@ fn plan_steps(
     initial_storage: Storage,
     initial_database: Database,
 ) -> Result<Vec<Step>> {
+    // The frontend starter stays managed where the last render had it; a
+    // project whose app is the user's own (or predates the starter) gets none.
+    let with_starter =
+        starter::rendered_in(base, old.frontend) || starter::rendered_in(base, new.frontend);
     // The secret files are rendered only to learn the keys they should have.
-    let rendered = project::render(new, Some(""))?;
+    let rendered = project::render_with(new, Some(""), with_starter)?;
     let env_local_keys = rendered.text(ENV_LOCAL).unwrap_or("").to_owned();
     let mut theirs = Tree::default();
     for (path, file) in &rendered.files {
@@ -814,12 +802,20 @@ fn plan_steps(
                         ))
                     })?;
                     let merged = if file.policy == Policy::MergeJson {
-                        let merged = package_json::merge(&text, new, node_major).map_err(|e| {
-                            usage(format!(
-                                "{} {e}; nothing was written. Fix it or move it away, then run again",
-                                dir.join(path).display()
-                            ))
-                        })?;
+                        let merged = package_json::merge(&text, new, node_major)
+                            .and_then(|merged| {
+                                if with_starter {
+                                    starter::apply_to_text(&merged, new.frontend)
+                                } else {
+                                    Ok(merged)
+                                }
+                            })
+                            .map_err(|e| {
+                                usage(format!(
+                                    "{} {e}; nothing was written. Fix it or move it away, then run again",
+                                    dir.join(path).display()
+                                ))
+                            })?;
                         repin_everywhere(&merged, &new.convex_version.to_string())
                     } else {
                         gitignore::merge(&text)
@@ -1045,6 +1041,15 @@ fn print_steps(out: &mut String, steps: &[Step], planned: bool, diffs: bool) {
     }
 }
 
+/// `convex-backend:c1a7ac393888` for messages.
+fn short_image(image: &str) -> String {
+    let name = image.rsplit('/').next().unwrap_or(image);
+    match name.split_once(':') {
+        Some((repo, tag)) if tag.len() > 12 => format!("{repo}:{}", &tag[..12]),
+        _ => name.to_owned(),
+    }
+}
+
 fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool) {
     let changed: Vec<&Step> = plan.steps.iter().filter(|s| s.changes()).collect();
     let conflicts: Vec<&str> = plan
@@ -1123,6 +1128,17 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
         .any(|s| !s.path.starts_with("coder/") && s.action != Action::Record)
     {
         next.push("scripts/convex-up.sh && scripts/convex-deploy.sh   # restart on the new files and redeploy".into());
+    }
+    if plan.old.backend_image != plan.new.backend_image && plan.storage_change.is_none() {
+        next.push(format!(
+            "the backend image changes ({} -> {}). The next scripts/convex-up.sh first exports a backup \
+             (convex export --include-file-storage) to backups/ while the old backend still runs, and only then starts \
+             the new image; it stops, changing nothing, when the export fails. The new backend migrates the database \
+             forward when it starts and cannot go back (there is no rollback): that backup is the only way back. \
+             Workspaces do the same at their next start after the template is pushed",
+            short_image(&plan.old.backend_image),
+            short_image(&plan.new.backend_image)
+        ));
     }
     if changed.iter().any(|s| s.path.starts_with("coder/")) {
         if plan.old.platform == plan.new.platform {

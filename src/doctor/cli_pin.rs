@@ -222,29 +222,49 @@ fn compat(p: &Project, version: &Version) -> Check {
             "pin a release of the table: `convex-scaffold upgrade --release <date>` (see `convex-scaffold pins`)",
         );
     };
-    let release_cli = pins::image_sha(&image)
-        .and_then(|sha| data.release_with_backend(sha))
-        .map(|r| r.cli.clone());
-    for rule in &data.requires_backend {
-        if rule.cli.matches(version) && date < rule.backend_since.as_str() {
-            let keep_backend = match &release_cli {
-                Some(cli) => format!(
-                    "pin the CLI of this backend's release: `convex-scaffold upgrade --convex-version {cli}`"
-                ),
-                None => format!("pin a CLI that does not match `{}`", rule.cli),
-            };
-            return Check::fail(
-                "cli-backend-compat",
-                format!(
-                    "convex {version} needs a backend built on or after {}, but {image} is from {date}: {}",
-                    rule.backend_since, rule.symptom
-                ),
-                format!(
-                    "{keep_backend}, or move the backend: `convex-scaffold upgrade --release <date>` (see `convex-scaffold pins`)"
-                ),
-            )
-            .issue(rule.issue.clone());
+    let newest = data
+        .newest_cli(date, pins::PROJECT_COMMANDS, None)
+        .map(|cli| {
+            format!("pin the newest CLI that works with this backend: `convex-scaffold upgrade --convex-version {cli}`")
+        });
+    let mut deploy_only = None;
+    for rule in data.broken_rules(version, date) {
+        let keep_backend = newest
+            .clone()
+            .unwrap_or_else(|| format!("pin a CLI that does not match `{}`", rule.cli));
+        if !rule
+            .commands
+            .iter()
+            .any(|c| pins::PROJECT_COMMANDS.contains(c))
+        {
+            deploy_only.get_or_insert((rule, keep_backend));
+            continue;
         }
+        return Check::fail(
+            "cli-backend-compat",
+            format!(
+                "convex {version} needs a backend built on or after {}, but {image} is from {date}: {}",
+                rule.backend_since, rule.symptom
+            ),
+            format!(
+                "{keep_backend}, or move the backend: `convex-scaffold upgrade --release <date|latest>` (see `convex-scaffold pins`)"
+            ),
+        )
+        .issue(rule.issue.clone());
+    }
+    if let Some((rule, keep_backend)) = deploy_only {
+        return Check::warn(
+            "cli-backend-compat",
+            format!(
+                "convex {version} works with the backend image from {date} for `convex dev --once` (what scripts/convex-deploy.sh runs), \
+                 but `convex deploy` needs a backend from {} or later: {}",
+                rule.backend_since, rule.symptom
+            ),
+            format!(
+                "do not run `convex deploy` against this backend; or {keep_backend}; or `convex-scaffold upgrade --release <date|latest>`"
+            ),
+        )
+        .issue(rule.issue.clone());
     }
     Check::pass(
         "cli-backend-compat",

@@ -124,7 +124,8 @@ pub fn name_problem(database: Database, name: &str) -> Option<String> {
     None
 }
 
-pub fn check(p: &Project, live: Option<Duration>, out: &mut Vec<Check>) {
+/// `live`: the docker binary and its time limit; `None` with `--offline`.
+pub fn check(p: &Project, live: Option<(&str, Duration)>, out: &mut Vec<Check>) {
     let Some(state) = &p.state else {
         return;
     };
@@ -312,17 +313,20 @@ pub fn check(p: &Project, live: Option<Duration>, out: &mut Vec<Check>) {
     }
 
     // database-exists (live): ask the bundled service.
-    let Some(timeout) = live else {
+    let Some((docker, timeout)) = live else {
         return;
     };
     if !compose.has_database_service || name_problem(configured, &db_name).is_some() {
         return;
     }
-    out.push(exists_check(p, configured, url_var, &db_name, timeout));
+    out.push(exists_check(
+        p, docker, configured, url_var, &db_name, timeout,
+    ));
 }
 
 fn exists_check(
     p: &Project,
+    docker: &str,
     database: Database,
     url_var: &str,
     db_name: &str,
@@ -330,6 +334,7 @@ fn exists_check(
 ) -> Check {
     let project = stack::project_name(p);
     let ids = stack::docker(
+        docker,
         &[
             "ps",
             "-q",
@@ -340,7 +345,6 @@ fn exists_check(
             "--filter",
             "status=running",
         ],
-        &p.dir,
         timeout,
     );
     let id = match ids {
@@ -371,7 +375,7 @@ fn exists_check(
             "psql -U convex -d postgres -tAc \"SELECT 1 FROM pg_database WHERE datname = '{db_name}'\""
         ),
     };
-    match stack::docker(&["exec", &id, "sh", "-c", &query], &p.dir, timeout) {
+    match stack::docker(docker, &["exec", &id, "sh", "-c", &query], timeout) {
         Ok(answer) if answer.trim() == "1" => Check::pass(
             "database-exists",
             format!("the database {db_name} exists in the {database} service"),

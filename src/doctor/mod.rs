@@ -9,11 +9,13 @@
 pub mod cli_pin;
 pub mod database;
 pub mod dns;
+pub mod docker;
 pub mod dotenv;
 pub mod env_docker;
 pub mod images;
 pub mod live;
 pub mod lockfiles;
+pub mod registry;
 pub mod secrets;
 pub mod stack;
 pub mod storage;
@@ -139,6 +141,7 @@ pub const CHECK_IDS: &[&str] = &[
     "convex-deployment",
     "secret-modes",
     "secret-gitignored",
+    "images-present",
     "stack-backend",
     "backend-version",
     "admin-key",
@@ -151,7 +154,9 @@ pub struct Options {
     pub system: SystemFiles,
     /// Bound of each network step (DNS lookup, connect, read).
     pub timeout: Duration,
-    /// Bound of each `docker` call of the live stack check.
+    /// The docker client, and the bound of each docker call (a registry
+    /// look-up can take seconds).
+    pub docker: String,
     pub docker_timeout: Duration,
 }
 
@@ -161,7 +166,8 @@ impl Default for Options {
             offline: false,
             system: SystemFiles::default(),
             timeout: Duration::from_secs(2),
-            docker_timeout: Duration::from_secs(5),
+            docker: "docker".into(),
+            docker_timeout: Duration::from_secs(15),
         }
     }
 }
@@ -388,11 +394,12 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     env_docker::check(project, &mut out);
     dns::check(project, &options.system, options.timeout, &mut out);
     // Live: what Docker says about the project's containers.
-    let stack = (!options.offline).then(|| stack::inspect(project, options.docker_timeout));
+    let stack = (!options.offline)
+        .then(|| stack::inspect(project, &options.docker, options.docker_timeout));
     storage::check(project, stack.as_ref(), &mut out);
     database::check(
         project,
-        (!options.offline).then_some(options.docker_timeout),
+        (!options.offline).then_some((options.docker.as_str(), options.docker_timeout)),
         &mut out,
     );
     urls::check(project, &mut out);
@@ -402,6 +409,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
         stack::check(project, stack, &mut out);
     }
     if !options.offline {
+        registry::check(project, &options.docker, options.docker_timeout, &mut out);
         live::check(project, options.timeout, &mut out);
     }
     out
@@ -453,7 +461,7 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
         r.warn,
         r.fail,
         if offline {
-            " (--offline: stack-backend, backend-version and admin-key not checked)"
+            " (--offline: images-present, stack-backend, backend-version and admin-key not checked)"
         } else {
             ""
         }
@@ -461,11 +469,35 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
     text
 }
 
+/// Files of which a Convex project has at least one.
+const PROJECT_MARKERS: &[&str] = &[
+    STATE_FILE,
+    COMPOSE_FILE,
+    ENV_DOCKER,
+    ENV_LOCAL,
+    "package.json",
+];
+
+/// A folder with none of [`PROJECT_MARKERS`] is not a project: checking it
+/// would only list failures about files that do not exist (exit 2).
+fn refuse_outside_a_project(dir: &Path) -> Result<()> {
+    if !dir.is_dir() || PROJECT_MARKERS.iter().any(|name| dir.join(name).exists()) {
+        return Ok(()); // Project::load reports a missing folder.
+    }
+    Err(usage(format!(
+        "{} is not a Convex project (it has none of {}); nothing to check. Run `convex-scaffold doctor DIR` \
+         with the project folder, or create one with `convex-scaffold new DIR`",
+        dir.display(),
+        PROJECT_MARKERS.join(", ")
+    )))
+}
+
 /// `convex-scaffold doctor [DIR] [--offline] [--json]`.
 pub fn run(args: &DoctorArgs) -> Result<Outcome> {
     let env: BTreeMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
+    refuse_outside_a_project(&args.dir)?;
     let project = Project::load(&args.dir, env)?;
     let options = Options {
         offline: args.offline,

@@ -7,13 +7,11 @@
 //! Every `docker` call is bounded by a timeout; a missing or unreachable
 //! Docker is a warning, never a hang.
 
-use std::io::Read;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::docker::{run as run_docker, Outcome};
 use super::{Check, Project, COMPOSE_FILE};
 use crate::diagnose;
 
@@ -69,70 +67,28 @@ pub fn project_name(p: &Project) -> String {
         })
 }
 
-/// Runs `docker ARGS` with a time limit; stdout on success, a short reason
-/// otherwise.
-pub(super) fn docker(args: &[&str], dir: &Path, timeout: Duration) -> Result<String, String> {
-    let mut child = Command::new("docker")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run docker: {e}"))?;
-    // Read both pipes on threads so a chatty command cannot block on a full pipe.
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let err = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stderr.read_to_end(&mut buf);
-        buf
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "`docker {}` gave no answer within {}s",
-                    args[0],
-                    timeout.as_secs()
-                ));
-            }
-            Err(e) => return Err(format!("docker: {e}")),
-        }
-    };
-    let out = String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned();
-    let err = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
-    if status.success() {
-        // `docker logs` writes the container's stderr to its own stderr.
-        Ok(if args.first() == Some(&"logs") {
-            out + &err
-        } else {
-            out
-        })
-    } else {
-        let reason = err
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no message");
-        Err(format!("`docker {}` failed: {}", args[0], reason.trim()))
+/// Runs `docker ARGS` bounded; stdout on success (stdout and stderr for
+/// `logs`, which passes the container's stderr through), a reason otherwise.
+pub(super) fn docker(docker: &str, args: &[&str], timeout: Duration) -> Result<String, String> {
+    match run_docker(docker, args, timeout) {
+        Outcome::Ok { stdout, stderr } if args.first() == Some(&"logs") => Ok(stdout + &stderr),
+        Outcome::Ok { stdout, .. } => Ok(stdout),
+        Outcome::Failed(why) => Err(format!("`docker {}` failed: {why}", args[0])),
+        Outcome::TimedOut => Err(format!(
+            "`docker {}` gave no answer within {}s",
+            args[0],
+            timeout.as_secs()
+        )),
+        Outcome::NotRun(why) => Err(format!("cannot run docker: {why}")),
     }
 }
 
 /// Asks Docker about the project's backend container and data volume.
-pub fn inspect(p: &Project, timeout: Duration) -> Stack {
+pub fn inspect(p: &Project, docker_bin: &str, timeout: Duration) -> Stack {
     let project = project_name(p);
     let project_label = format!("label=com.docker.compose.project={project}");
     let ids = match docker(
+        docker_bin,
         &[
             "ps",
             "-a",
@@ -143,13 +99,13 @@ pub fn inspect(p: &Project, timeout: Duration) -> Stack {
             "--filter",
             "label=com.docker.compose.service=backend",
         ],
-        &p.dir,
         timeout,
     ) {
         Ok(ids) => ids,
         Err(why) => return Stack::Unreachable(why),
     };
     let data_volume = docker(
+        docker_bin,
         &[
             "volume",
             "ls",
@@ -159,43 +115,40 @@ pub fn inspect(p: &Project, timeout: Duration) -> Stack {
             "--filter",
             "label=com.docker.compose.volume=data",
         ],
-        &p.dir,
         timeout,
     )
     .map(|v| !v.trim().is_empty())
     .unwrap_or(false);
-    let backend = ids
-        .lines()
-        .map(str::trim)
-        .find(|id| !id.is_empty())
-        .and_then(|id| {
-            let fields = docker(
-                &[
+    let backend =
+        ids.lines()
+            .map(str::trim)
+            .find(|id| !id.is_empty())
+            .and_then(|id| {
+                let fields = docker(docker_bin, &[
                     "inspect",
                     "-f",
                     "{{.Config.Image}}\t{{.State.Status}}\t{{.RestartCount}}\t{{.State.ExitCode}}",
                     id,
                 ],
-                &p.dir,
                 timeout,
             )
             .ok()?;
-            let mut parts = fields.trim().split('\t');
-            let image = parts.next().unwrap_or_default().to_string();
-            let status = parts.next().unwrap_or_default().to_string();
-            let restarts = parts.next().and_then(|r| r.parse().ok()).unwrap_or(0);
-            let exit_code = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
-            let log =
-                docker(&["logs", "--tail", LOG_LINES, id], &p.dir, timeout).unwrap_or_default();
-            Some(Container {
-                id: id.chars().take(12).collect(),
-                image,
-                status,
-                restarts,
-                exit_code,
-                log,
-            })
-        });
+                let mut parts = fields.trim().split('\t');
+                let image = parts.next().unwrap_or_default().to_string();
+                let status = parts.next().unwrap_or_default().to_string();
+                let restarts = parts.next().and_then(|r| r.parse().ok()).unwrap_or(0);
+                let exit_code = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
+                let log = docker(docker_bin, &["logs", "--tail", LOG_LINES, id], timeout)
+                    .unwrap_or_default();
+                Some(Container {
+                    id: id.chars().take(12).collect(),
+                    image,
+                    status,
+                    restarts,
+                    exit_code,
+                    log,
+                })
+            });
     Stack::Seen {
         project,
         backend,

@@ -276,6 +276,7 @@ pub fn check_ports(p: &Project, out: &mut Vec<Check>) {
             ));
         }
     }
+    let origin_problems = problems.len();
     let devcontainer = p.dir.join(".devcontainer/devcontainer.json");
     if let Ok(text) = std::fs::read_to_string(&devcontainer) {
         let forwarded: Vec<u64> = serde_json::from_str::<serde_json::Value>(&text)
@@ -296,16 +297,24 @@ pub fn check_ports(p: &Project, out: &mut Vec<Check>) {
             ));
         }
     }
-    out.push(if problems.is_empty() {
-        Check::pass(
-            "ports",
-            format!("API {api}, HTTP actions {site} and dashboard {dashboard}: every origin and forwarded port agrees with {ENV_DOCKER}"),
-        )
-    } else {
+    let devcontainer_problems = problems.split_off(origin_problems);
+    out.push(if !problems.is_empty() {
+        problems.extend(devcontainer_problems);
         Check::fail(
             "ports",
             problems.join("; "),
             format!("run scripts/convex-up.sh (it moves loopback URLs to the ports of {ENV_DOCKER}); list the ports in forwardPorts of .devcontainer/devcontainer.json"),
+        )
+    } else if !devcontainer_problems.is_empty() {
+        Check::warn(
+            "ports",
+            devcontainer_problems.join("; "),
+            "list the ports in forwardPorts of .devcontainer/devcontainer.json",
+        )
+    } else {
+        Check::pass(
+            "ports",
+            format!("API {api}, HTTP actions {site} and dashboard {dashboard}: every origin and forwarded port agrees with {ENV_DOCKER}"),
         )
     });
 }

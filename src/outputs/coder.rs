@@ -34,10 +34,9 @@ pub fn push_command(
     answers: &crate::answers::Answers,
     folder: &std::path::Path,
 ) -> String {
-    let mut command = format!(
-        "coder templates push {template_name} -d {}",
-        folder.display()
-    );
+    let folder = folder.display().to_string();
+    let folder = crate::escape::shell_word(&folder).unwrap_or(folder);
+    let mut command = format!("coder templates push {template_name} -d {folder}");
     if !answers.wildcard_domain.is_empty() {
         command.push_str(&format!(
             " --var wildcard_domain='{}'",
@@ -81,6 +80,18 @@ pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result
             entry.mode,
             Policy::Managed,
         );
+    }
+    // The frontend starter, when rendered, travels too: the start_frontend
+    // parameter runs its dev server in workspaces without git_url.
+    for path in crate::outputs::starter::paths(ctx.frontend) {
+        if let Some(entry) = tree.get(&path).cloned() {
+            tree.insert(
+                format!("coder/project/{path}"),
+                entry.contents,
+                entry.mode,
+                Policy::Managed,
+            );
+        }
     }
     Ok(())
 }

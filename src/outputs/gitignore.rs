@@ -10,6 +10,13 @@ pub const ENTRIES: &[&str] = &[
     "backups/",
     "node_modules/",
     ".convex-scaffold/logs/",
+    // build output of the frontend starters
+    "dist/",
+    ".next/",
+    "next-env.d.ts",
+    "*.tsbuildinfo",
+    // What the Coder start script unpacked into this workspace (per-workspace state).
+    ".convex-scaffold/bundle.sha256",
 ];
 
 pub fn render() -> String {

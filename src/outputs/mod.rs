@@ -4,3 +4,4 @@ pub mod coder;
 pub mod devcontainer;
 pub mod gitignore;
 pub mod package_json;
+pub mod starter;

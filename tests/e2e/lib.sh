@@ -125,7 +125,7 @@ start_daemon() {
   log "starting dockerd (data root $E2E_CACHE/docker-data)"
   # No registry is reachable, and none may be tried: a pull goes to a closed
   # loopback proxy and fails at once instead of looking up ghcr.io.
-  HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
+  HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY='' \
     dockerd --data-root "$E2E_CACHE/docker-data" --exec-root "$sock_dir/exec" \
     -H "$DOCKER_HOST" --pidfile "$sock_dir/dockerd.pid" >"$E2E_RUN/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
@@ -141,8 +141,8 @@ start_daemon() {
 stop_daemon() {
   [ -n "${DOCKERD_PID:-}" ] || return 0
   kill "$DOCKERD_PID" 2>/dev/null || true
-  local i
-  for i in $(seq 1 30); do
+
+  for _ in $(seq 1 30); do
     kill -0 "$DOCKERD_PID" 2>/dev/null || break
     sleep 1
   done

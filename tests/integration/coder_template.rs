@@ -28,12 +28,15 @@ type Files = BTreeMap<String, Vec<u8>>;
 // Rendering
 
 fn answers_with(set: &[(&str, &str)]) -> Answers {
+    try_answers_with(set).unwrap_or_else(|e| panic!("answers {set:?} are invalid: {e}"))
+}
+
+fn try_answers_with(set: &[(&str, &str)]) -> Result<Answers, String> {
     let mut given = RawAnswers::default();
     for (k, v) in set {
         given.values.insert((*k).to_owned(), (*v).to_owned());
     }
-    answers::validate(&answers::with_defaults(&given, "demo"))
-        .unwrap_or_else(|e| panic!("answers {set:?} are invalid: {e:?}"))
+    answers::validate(&answers::with_defaults(&given, "demo")).map_err(|e| format!("{e:?}"))
 }
 
 /// The `coder/` folder as the library renders it (what `new` writes).
@@ -493,7 +496,10 @@ fn eval_locals(tf: &Tf, world: &World, wanted: &[&str]) -> BTreeMap<String, Valu
             ),
             (
                 "coder_parameter",
-                obj(&[("git_url", obj(&[("value", world.git_url.clone().into())]))]),
+                obj(&[
+                    ("git_url", obj(&[("value", world.git_url.clone().into())])),
+                    ("start_frontend", obj(&[("value", "false".into())])),
+                ]),
             ),
         ]),
     ));
@@ -909,6 +915,8 @@ fn check_shared(files: &Files, a: &Answers) {
         "CONVEX_GIT_URL",
         "CONVEX_SCAFFOLD_LOG_DIR",
         "CONVEX_DOCKER_RUNTIME",
+        "CONVEX_CODER_WORKSPACE",
+        "CONVEX_APP_PORTS",
         "CONVEX_SELF_HOSTED_URL",
         "CONVEX_CLOUD_ORIGIN",
         "CONVEX_SITE_ORIGIN",
@@ -918,6 +926,12 @@ fn check_shared(files: &Files, a: &Answers) {
     .into();
     if let Some(var) = a.frontend.url_var() {
         want_keys.insert(var);
+        want_keys.insert("CONVEX_FRONTEND_PORT");
+        want_keys.insert("CONVEX_START_FRONTEND");
+        if !a.wildcard_domain.is_empty() {
+            want_keys.insert("CONVEX_SCAFFOLD_FRONTEND_HOST");
+            want_keys.insert("CONVEX_SCAFFOLD_FRONTEND_CLIENT_PORT");
+        }
     }
     let world = World::new("Dev-WS", "Alice");
     let got = eval_locals(&tf, &world, &["workspace_env", "too_long_app_host_labels"]);
@@ -951,15 +965,40 @@ fn check_shared(files: &Files, a: &Answers) {
         }
     };
     let api = url("convex-api", "http://127.0.0.1:3210");
-    for key in [
-        "CONVEX_SELF_HOSTED_URL",
-        "CONVEX_CLOUD_ORIGIN",
-        "NEXT_PUBLIC_DEPLOYMENT_URL",
-    ] {
+    // The CLI and the scripts run inside the workspace: the local port, never
+    // Coder's proxy (a login redirect for owner/authenticated shares).
+    assert_eq!(
+        env_values["CONVEX_SELF_HOSTED_URL"],
+        "http://127.0.0.1:3210"
+    );
+    assert_eq!(
+        env_values["CONVEX_APP_PORTS"],
+        "PORT=3210 SITE_PROXY_PORT=3211 DASHBOARD_PORT=6791"
+    );
+    assert_eq!(env_values["CONVEX_CODER_WORKSPACE"], "Alice/Dev-WS");
+    for key in ["CONVEX_CLOUD_ORIGIN", "NEXT_PUBLIC_DEPLOYMENT_URL"] {
         assert_eq!(env_values[key], api, "{key}");
     }
     if let Some(var) = a.frontend.url_var() {
         assert_eq!(env_values[var], api, "{var}");
+        assert_eq!(
+            env_values["CONVEX_FRONTEND_PORT"],
+            a.frontend.dev_port().unwrap().to_string()
+        );
+        assert_eq!(env_values["CONVEX_START_FRONTEND"], "false");
+        if !a.wildcard_domain.is_empty() {
+            // What vite.config.ts / next.config.ts allow, and where Vite's
+            // HMR websocket connects: the Frontend app's host on the
+            // access URL's port (https://coder.example.com: 443).
+            let frontend = url("frontend", "");
+            let host = frontend.strip_prefix("https://").unwrap();
+            let (host, port) = match host.rsplit_once(':') {
+                Some((h, p)) => (h.to_owned(), p.to_owned()),
+                None => (host.to_owned(), "443".to_owned()),
+            };
+            assert_eq!(env_values["CONVEX_SCAFFOLD_FRONTEND_HOST"], host);
+            assert_eq!(env_values["CONVEX_SCAFFOLD_FRONTEND_CLIENT_PORT"], port);
+        }
     }
     assert_eq!(
         env_values["CONVEX_SITE_ORIGIN"],
@@ -1906,7 +1945,11 @@ proptest! {
         wildcard in wildcard(),
         frontend in prop_oneof![Just("vite"), Just("none")],
     ) {
-        let a = answers_with(&[("agent_name", &agent), ("wildcard_domain", &wildcard), ("frontend", frontend)]);
+        // Each is valid alone; a pair that leaves no room for workspace and
+        // owner names is refused as a whole (tested on its own below).
+        let a = try_answers_with(&[("agent_name", &agent), ("wildcard_domain", &wildcard), ("frontend", frontend)]);
+        prop_assume!(a.is_ok(), "pair refused: {:?}", a.as_ref().err());
+        let a = a.unwrap();
         let files = Files::from([
             ("convex.tf".to_owned(), render_convex_tf(&a).into_bytes()),
             ("main.tf".to_owned(), Vec::new()),
@@ -2028,7 +2071,9 @@ fn every_check_catches_its_mutation() {
         ("docker", "convex.tf", r#"frontend_url_var = "VITE_CONVEX_URL""#, r#"frontend_url_var = """#),
         ("docker", "convex.tf", "${local.workspace_name}--${local.owner_name}", "${local.owner_name}--${local.workspace_name}"),
         ("docker", "convex.tf", "length(label) > 63", "length(label) > 64"),
-        ("plain", "convex.tf", r#": "http://127.0.0.1:3211""#, r#": "http://localhost:3211""#),
+        ("plain", "convex.tf", "site = 3211", "site = 3299"),
+        ("docker", "convex.tf", r#"CONVEX_SELF_HOSTED_URL     = "http://127.0.0.1:${local.app_ports.api}""#, "CONVEX_SELF_HOSTED_URL     = local.convex_api_url"),
+        ("docker", "convex.tf", "CONVEX_APP_PORTS           = \"PORT=", "CONVEX_APP_PORTS           = \"PORT=1"),
         ("plain", "convex.tf", r#"default     = """#, r#"default     = "*.x.example.com""#),
         ("docker", "convex.tf", "for_each = local.workspace_env", "for_each = {}"),
         ("docker", "convex.tf", "run_on_stop  = true", "run_on_start = true"),

@@ -306,6 +306,39 @@ fn node_engine_too_old_npm_and_yarn() {
 }
 
 #[test]
+fn package_manager_missing_at_a_workspace_start() {
+    expect(
+        "[convex] installing dependencies with pnpm (convex 1.24.8)\ntimeout: failed to run command 'pnpm': No such file or directory\n[convex] ERROR: pnpm install failed\n",
+        // The missing tool is the cause; the failed install its consequence.
+        &["package-manager-missing", "package-install-failed"],
+        2,
+        "failed to run command 'pnpm'",
+    );
+    expect(
+        "scripts/convex-deploy.sh: line 3: yarn: command not found\n",
+        &["package-manager-missing"],
+        1,
+        "yarn: command not found",
+    );
+}
+
+#[test]
+fn corepack_cannot_fetch_signature_or_network() {
+    expect(
+        "Internal Error: No compatible signature found in package metadata\n    at fetchLatestStableVersion (/usr/lib/node_modules/corepack/dist/lib/corepack.cjs:21550:20)\n",
+        &["corepack-cannot-fetch"],
+        1,
+        "No compatible signature found",
+    );
+    expect(
+        "Error: Error when performing the request to https://registry.npmjs.org/pnpm/latest; for troubleshooting help, see https://github.com/nodejs/corepack#troubleshooting\n",
+        &["corepack-cannot-fetch"],
+        1,
+        "registry.npmjs.org/pnpm",
+    );
+}
+
+#[test]
 fn docker_daemon_down() {
     expect(
         "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n",
@@ -465,6 +498,29 @@ fn every_catalogue_entry_has_a_sample() {
         "Site url should start with https:// or http:// but got 'x'",
         "Temporary failure in name resolution",
         "Your admin has not configured subdomain application access",
+        "WebSocket connection to 'ws://127.0.0.1:3210/api/1.24.8/sync' failed: ",
+        "timeout: failed to run command 'pnpm': No such file or directory",
+        "Internal Error: No compatible signature found in package metadata",
+        "[convex] ERROR: the backup export failed, so the new backend image was NOT started",
+        "[convex] ERROR: /home/coder/app/.env.docker sets PORT=3310, but this Coder template's apps and URLs use 3210",
+        "[convex] ERROR: start_frontend is on, but 'pnpm' is not installed in the workspace image",
+        "[convex] ERROR: 'curl' is not installed; install curl",
+        "[convex] ERROR: .env.docker and .env.docker.example are both missing",
+        "[convex] ERROR: AWS_S3_DISABLE_SSE must be the literal true or false",
+        "[convex] ERROR: could not pull the backend image within 900s",
+        "[convex] ERROR: could not check whether 'minio' resolves inside a container",
+        "[convex] ERROR: unknown package manager 'pip'",
+        "[convex] ERROR: pnpm install failed",
+        "[convex] ERROR: node_modules holds convex '1.26.1', but the pin is 1.24.8",
+        "[convex] ERROR: the backend did not answer http://127.0.0.1:3210/version within 180s",
+        "[convex] ERROR: no admin key in .env.local; run scripts/convex-up.sh",
+        "[convex] ERROR: convex dev --once failed or timed out",
+        "[convex] ERROR: cancelled; nothing was deleted",
+        "[convex] ERROR: docker compose up failed",
+        "12:00:00 [convex] ERROR: step timed out after 900s: Deploying Convex functions",
+        "12:00:00 [convex] ERROR: corrupt bundle entry (path)",
+        "12:00:00 [dockerd] ERROR: could not launch dockerd",
+        "12:00:00 [convex-stop] ERROR: could not signal dockerd",
     ];
     let findings = scan_bytes(samples.join("\n").as_bytes());
     let found = ids(&findings);
@@ -910,13 +966,13 @@ proptest! {
 // ---- the `diagnose` command itself ----
 
 #[test]
-fn command_reads_stdin_and_exits_0_whether_or_not_something_matched() {
+fn command_reads_stdin_and_exits_1_when_something_matched() {
     let seed = "Failed to create multipart upload: dispatch failure: other: client error (Connect): dns error: failed to lookup address information: Name or service not known\n";
     crate::support::bin()
         .arg("diagnose")
         .write_stdin(seed)
         .assert()
-        .success()
+        .code(1)
         .stdout(predicates::str::contains("s3-dns-dispatch-failure"));
     crate::support::bin()
         .arg("diagnose")
@@ -941,7 +997,7 @@ fn command_json_is_machine_readable_and_missing_files_are_usage_errors() {
         .arg("--json")
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(value["findings"][0]["issue"]["id"], "storage-type-mismatch");
     assert_eq!(value["findings"][0]["line_number"], 1);
@@ -965,4 +1021,56 @@ fn readme_lists_every_catalogue_entry() {
             issue.id
         );
     }
+}
+
+/// What a user pastes from the browser console of the frontend starter
+/// (lines as headless Chromium printed them in tests/e2e/frontend).
+#[test]
+fn frontend_starter_console_lines() {
+    // The Convex websocket to a host where nothing answers (the Vite app
+    // built with VITE_CONVEX_URL=http://127.0.0.1:3210, opened from another
+    // machine).
+    expect(
+        "WebSocket connection to 'ws://127.0.0.1:3210/api/1.24.8/sync' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED\n",
+        &["websocket-wrong-host"],
+        1,
+        "ws://127.0.0.1:3210/api/1.24.8/sync",
+    );
+    expect(
+        "index-DjSkeYem.js:9 WebSocket connection to 'wss://convex-api--main--ws--alice.coder.example.com/api/1.24.8/sync' failed: \n",
+        &["websocket-wrong-host"],
+        1,
+        "wss://convex-api--main--ws--alice",
+    );
+    expect(
+        "Firefox can\u{2019}t establish a connection to the server at ws://localhost:3210/api/1.24.8/sync.\n",
+        &["websocket-wrong-host"],
+        1,
+        "ws://localhost:3210",
+    );
+    // Functions not deployed: the query's error, with or without the request id.
+    expect(
+        "Uncaught Error: [CONVEX Q(health:ping)] [Request ID: 0f3c2a1b9d8e7f60] Server Error\n    at ConvexReactClient.queryResult (index-DjSkeYem.js:9:1234)\n",
+        &["functions-not-deployed"],
+        1,
+        "[CONVEX Q(health:ping)]",
+    );
+    expect(
+        "Uncaught Error: [CONVEX Q(health:ping)] Could not find public function for 'health:ping'.\n  Called by client\n",
+        &["functions-not-deployed"],
+        1,
+        "health:ping",
+    );
+    // The https page of Coder's Frontend app calling the http backend.
+    expect(
+        "Mixed Content: The page at 'https://frontend--main--ws--alice.coder.example.com/' was loaded over HTTPS, but attempted to connect to the insecure WebSocket endpoint 'ws://127.0.0.1:3210/api/1.24.8/sync'. This request has been blocked; this endpoint must be available over WSS.\n",
+        &["insecure-websocket-mixed-content"],
+        1,
+        "Mixed Content",
+    );
+    // The dev server's HMR websocket is not the Convex one.
+    assert!(scan_bytes(
+        b"WebSocket connection to 'wss://frontend--main--ws--alice.coder.example.com:5173/?token=abc' failed: \n"
+    )
+    .is_empty());
 }

@@ -37,11 +37,55 @@ const ENV_KEYS: &[&str] = &[
     "AWS_S3_DISABLE_CHECKSUMS",
 ];
 
+/// A stub `docker` beside the project, first on PATH, so the live image
+/// check never reaches a real daemon or registry. STUB_DOCKER_LOCAL=missing
+/// makes `image inspect` fail; STUB_DOCKER_MANIFEST=ok|unknown|offline picks
+/// the registry's answer. Every call is logged to docker-calls.log.
+fn docker_stub(dir: &Path) -> std::path::PathBuf {
+    let bin = dir.parent().unwrap().join(format!(
+        "docker-stub-{}",
+        dir.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = bin.join("docker");
+    if !path.exists() {
+        let log = bin.join("docker-calls.log");
+        std::fs::write(
+            &path,
+            format!(
+                r#"#!/usr/bin/env bash
+echo "docker $*" >> "{log}"
+case "$1 $2" in
+  "image inspect") [ "${{STUB_DOCKER_LOCAL:-present}}" = present ] && exit 0; echo "Error: No such image: $3" >&2; exit 1 ;;
+  "manifest inspect")
+    case "${{STUB_DOCKER_MANIFEST:-ok}}" in
+      ok) exit 0 ;;
+      unknown) echo "manifest unknown: manifest unknown" >&2; exit 1 ;;
+      offline) echo "Get \"https://ghcr.io/v2/\": dial tcp: lookup ghcr.io: no such host" >&2; exit 1 ;;
+    esac ;;
+esac
+exit 0
+"#,
+                log = log.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bin
+}
+
 fn doctor(dir: &Path) -> assert_cmd::Command {
     let mut cmd = bin();
     for key in ENV_KEYS {
         cmd.env_remove(key);
     }
+    let stub = docker_stub(dir);
+    cmd.env(
+        "PATH",
+        format!("{}:{}", stub.display(), std::env::var("PATH").unwrap()),
+    );
     cmd.arg("doctor").arg(dir);
     cmd
 }
@@ -154,6 +198,7 @@ fn a_clean_project_passes_offline() {
     for id in convex_scaffold::doctor::CHECK_IDS {
         let expected = ![
             "s3-dns",
+            "images-present",
             "stack-backend",
             "backend-version",
             "admin-key",
@@ -185,7 +230,7 @@ fn a_clean_s3_project_passes_offline() {
 #[test]
 fn a_caret_pin_fails_cli_pin() {
     let sb = Sandbox::new();
-    let dir = sb.new_project("caret", &[]);
+    let dir = sb.new_project("caret", &["--release", "2025-05-29"]);
     edit(
         &dir,
         "package.json",
@@ -313,7 +358,12 @@ fn a_lockfile_holding_another_version_fails_lockfile() {
     {
         let dir = sb.new_project(
             &format!("lock{i}"),
-            &["--set", &format!("package_manager={pm}")],
+            &[
+                "--release",
+                "2025-05-29",
+                "--set",
+                &format!("package_manager={pm}"),
+            ],
         );
         // The right version passes ...
         std::fs::write(dir.join(file), body.replace("VERSION", "1.24.8")).unwrap();
@@ -366,7 +416,7 @@ fn node_modules_holding_another_version_fails() {
 #[test]
 fn a_latest_image_fails_images_pinned() {
     let sb = Sandbox::new();
-    let dir = sb.new_project("latest", &[]);
+    let dir = sb.new_project("latest", &["--release", "2025-05-29"]);
     edit(
         &dir,
         "docker-compose.yml",
@@ -629,6 +679,16 @@ fn fake_backend(key: &'static str) -> u16 {
 
 fn point_at(dir: &Path, port: u16, key: &str) {
     edit(dir, ".env.docker", "PORT=3210\n", &format!("PORT={port}\n"));
+    // The loopback URLs follow the port, as scripts/convex-up.sh moves them.
+    for file in [".env.docker", ".env.local"] {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            text.replace("127.0.0.1:3210", &format!("127.0.0.1:{port}")),
+        )
+        .unwrap();
+    }
     edit(
         dir,
         ".env.local",
@@ -647,6 +707,106 @@ fn live_checks_pass_against_a_running_backend_with_the_right_key() {
     let (code, checks) = run_json(&dir, &[], &[]);
     assert_eq!(checks["backend-version"]["status"], "pass", "{checks:#?}");
     assert_eq!(checks["admin-key"]["status"], "pass", "{checks:#?}");
+    assert_eq!(checks["images-present"]["status"], "pass", "{checks:#?}");
+    assert_eq!(code, 0);
+}
+
+fn docker_calls(dir: &Path) -> String {
+    std::fs::read_to_string(docker_stub(dir).join("docker-calls.log")).unwrap_or_default()
+}
+
+#[test]
+fn images_present_looks_locally_then_on_the_registry() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("img", &[]);
+    let backend = "ghcr.io/get-convex/convex-backend:903b8b96c4bceb34c62e366cf36e8f4774955e6b";
+    // Present locally: the registry is not asked.
+    let (_, checks) = run_json(&dir, &[], &[]);
+    assert_eq!(checks["images-present"]["status"], "pass", "{checks:#?}");
+    assert!(checks["images-present"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("present on this machine"));
+    assert!(docker_calls(&dir).contains(&format!("docker image inspect {backend}")));
+    assert!(!docker_calls(&dir).contains("manifest"));
+    // Not pulled yet, but on the registry.
+    let (code, checks) = run_json(&dir, &[], &[("STUB_DOCKER_LOCAL", "missing")]);
+    assert_eq!(checks["images-present"]["status"], "pass", "{checks:#?}");
+    assert!(checks["images-present"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("on the registry"));
+    assert!(docker_calls(&dir).contains(&format!("docker manifest inspect {backend}")));
+    assert_eq!(code, 0);
+    // Neither: a failed workspace start ahead.
+    let (code, checks) = run_json(
+        &dir,
+        &[],
+        &[
+            ("STUB_DOCKER_LOCAL", "missing"),
+            ("STUB_DOCKER_MANIFEST", "unknown"),
+        ],
+    );
+    let check = &checks["images-present"];
+    assert_eq!(check["status"], "fail", "{checks:#?}");
+    assert!(
+        check["message"].as_str().unwrap().contains(backend),
+        "{check}"
+    );
+    assert!(check["fix"]
+        .as_str()
+        .unwrap()
+        .contains("convex-scaffold upgrade --release latest"));
+    assert_eq!(check["issue"], "image-pull-denied");
+    assert_eq!(code, 1);
+    // The registry cannot be reached: a warning that says so, with the fix.
+    let (_, checks) = run_json(
+        &dir,
+        &[],
+        &[
+            ("STUB_DOCKER_LOCAL", "missing"),
+            ("STUB_DOCKER_MANIFEST", "offline"),
+        ],
+    );
+    let check = &checks["images-present"];
+    assert_eq!(check["status"], "warn", "{checks:#?}");
+    assert!(
+        check["message"].as_str().unwrap().contains("no such host"),
+        "{check}"
+    );
+    assert!(
+        check["fix"].as_str().unwrap().contains("docker load"),
+        "{check}"
+    );
+    // --offline never calls docker.
+    std::fs::remove_file(docker_stub(&dir).join("docker-calls.log")).unwrap();
+    let (_, checks) = run_json(&dir, &["--offline"], &[("STUB_DOCKER_LOCAL", "missing")]);
+    assert!(!checks.contains_key("images-present"));
+    assert_eq!(docker_calls(&dir), "");
+}
+
+#[test]
+fn a_deploy_only_rule_warns_in_cli_backend_compat() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project(
+        "deployonly",
+        &["--release", "2025-10-29", "--set", "convex_version=1.29.2"],
+    );
+    let (code, checks) = run_json(&dir, &["--offline"], &[]);
+    let check = &checks["cli-backend-compat"];
+    assert_eq!(check["status"], "warn", "{checks:#?}");
+    assert_eq!(check["issue"], "cli-evaluate-push-404");
+    assert!(check["message"]
+        .as_str()
+        .unwrap()
+        .contains("convex dev --once"));
+    assert!(
+        check["fix"]
+            .as_str()
+            .unwrap()
+            .contains("--convex-version 1.31.6"),
+        "{check}"
+    );
     assert_eq!(code, 0);
 }
 

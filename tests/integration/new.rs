@@ -5,6 +5,8 @@ use predicates::prelude::*;
 
 use crate::support::*;
 
+/// The default CLI pin (templates/data/pins.toml).
+const DEFAULT_CLI: &str = "1.48.0";
 #[test]
 fn defaults_write_every_file_including_hidden_ones() {
     let sb = Sandbox::new();
@@ -123,12 +125,124 @@ fn cli_newer_than_the_backend_supports_is_refused() {
     bin()
         .arg("new")
         .arg(sb.path("p"))
-        .args(["--yes", "--set", "convex_version=1.31.7"])
+        .args([
+            "--yes",
+            "--release",
+            "2025-09-04",
+            "--set",
+            "convex_version=1.31.7",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("missing field `functions`"))
-        .stderr(predicate::str::contains("2026-01-22"));
+        .stderr(predicate::str::contains("2026-01-23"))
+        .stderr(predicate::str::contains("convex-scaffold new --release"))
+        .stderr(predicate::str::contains("convex_version=1.31.6"));
     assert!(!sb.path("p").exists());
+    // The hint works: `new --release` picks a row that serves the CLI.
+    bin()
+        .arg("new")
+        .arg(sb.path("p"))
+        .args([
+            "--yes",
+            "--release",
+            "latest",
+            "--set",
+            "convex_version=1.31.7",
+        ])
+        .assert()
+        .success();
+    assert!(text(&sb.path("p"), "package.json").contains("\"convex\": \"1.31.7\""));
+}
+
+#[test]
+fn new_release_pins_a_row_by_date_or_sha_and_refuses_unknown_rows() {
+    let sb = Sandbox::new();
+    // No frontend: engines.node is then the CLI's own requirement alone.
+    let seed = sb.new_project(
+        "seed",
+        &["--release", "2025-05-29", "--set", "frontend=none"],
+    );
+    let pkg: serde_json::Value = serde_json::from_str(&text(&seed, "package.json")).unwrap();
+    assert_eq!(pkg["dependencies"]["convex"], "1.24.8");
+    assert_eq!(pkg["pnpm"]["overrides"]["convex"], "1.24.8");
+    assert_eq!(pkg["engines"]["node"], ">=18");
+    assert!(text(&seed, "docker-compose.yml")
+        .contains("convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4"));
+    let by_sha = sb.new_project("bysha", &["--release", "00bd927"]);
+    assert!(text(&by_sha, "docker-compose.yml")
+        .contains("convex-dashboard:33cef775a8a6228cbacee4a09ac2c4073d62ed13"));
+    assert!(text(&by_sha, "package.json").contains("\"convex\": \"1.26.2\""));
+    // --set wins over the row, as for upgrade.
+    let set = sb.new_project(
+        "set",
+        &["--release", "2025-05-29", "--set", "convex_version=1.29.1"],
+    );
+    assert!(text(&set, "package.json").contains("\"convex\": \"1.29.1\""));
+    for row in ["2026-08-21", "nope", "00bd"] {
+        bin()
+            .arg("new")
+            .arg(sb.path("x"))
+            .args(["--yes", "--release", row])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "is not a row of the release table",
+            ))
+            .stderr(predicate::str::contains("2025-05-29 (c1a7ac3)"));
+        assert!(!sb.path("x").exists(), "{row}: nothing may be written");
+    }
+    bin()
+        .args(["new", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--release <DATE|SHA|latest>"))
+        .stdout(predicate::str::contains("the release date"));
+}
+
+#[test]
+fn new_renders_the_newest_known_good_pair_by_default() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("p", &[]);
+    let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
+    assert_eq!(pkg["dependencies"]["convex"], DEFAULT_CLI);
+    assert_eq!(pkg["pnpm"]["overrides"]["convex"], DEFAULT_CLI);
+    // The CLI needs Node 20; the Vite starter (the default frontend) 20.19.
+    assert_eq!(pkg["engines"]["node"], ">=20.19");
+    let compose = text(&dir, "docker-compose.yml");
+    for image in ["convex-backend", "convex-dashboard"] {
+        assert!(
+            compose.contains(&format!("{image}:903b8b96c4bceb34c62e366cf36e8f4774955e6b")),
+            "{compose}"
+        );
+    }
+    let devcontainer: serde_json::Value =
+        serde_json::from_str(&text(&dir, ".devcontainer/devcontainer.json")).unwrap();
+    assert_eq!(
+        devcontainer["image"],
+        "mcr.microsoft.com/devcontainers/javascript-node:1-22-bookworm"
+    );
+}
+
+#[test]
+fn a_cli_the_workspace_images_node_cannot_run_is_refused() {
+    let sb = Sandbox::new();
+    // The default workspace image has Node 22 or later: 1.49.0 is fine there.
+    sb.new_project("ok", &["--set", "convex_version=1.49.0"]);
+    // An image the tool does not know gets a warning that names the need.
+    bin()
+        .arg("new")
+        .arg(sb.path("custom"))
+        .args([
+            "--yes",
+            "--set",
+            "convex_version=1.49.0",
+            "--set",
+            "workspace_image=example.com/my-image:1",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("needs Node.js 22 or later"));
 }
 
 #[test]
@@ -202,7 +316,7 @@ fn set_wins_over_the_answers_file() {
         .success();
     let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
     assert_eq!(pkg["name"], "from-set");
-    assert_eq!(pkg["overrides"]["convex"], "1.24.8", "npm's override");
+    assert_eq!(pkg["overrides"]["convex"], DEFAULT_CLI, "npm's override");
     assert!(text(&dir, ".env.local").contains("NEXT_PUBLIC_CONVEX_URL=http://127.0.0.1:3210"));
 }
 
@@ -305,10 +419,10 @@ fn force_merges_package_json_and_gitignore_and_keeps_secrets() {
     assert_eq!(pkg["name"], "my-existing-app");
     assert_eq!(pkg["dependencies"]["react"], "^19.0.0");
     assert_eq!(
-        pkg["dependencies"]["convex"], "1.24.8",
+        pkg["dependencies"]["convex"], DEFAULT_CLI,
         "exact pin replaces the caret"
     );
-    assert_eq!(pkg["pnpm"]["overrides"]["convex"], "1.24.8");
+    assert_eq!(pkg["pnpm"]["overrides"]["convex"], DEFAULT_CLI);
     assert_eq!(pkg["scripts"]["build"], "vite build");
     assert_eq!(
         pkg["scripts"]["dev:backend"], "my own command",
@@ -372,7 +486,7 @@ fn dry_run_writes_nothing_and_shows_diffs() {
         .assert()
         .success()
         .stdout(predicate::str::contains("+++ b/package.json"))
-        .stdout(predicate::str::contains("+    \"convex\": \"1.24.8\""))
+        .stdout(predicate::str::contains("+    \"convex\": \"1.48.0\""))
         .stdout(predicate::str::contains("INSTANCE_SECRET=").not());
     assert_eq!(read_tree(&dir), before);
 }
@@ -461,17 +575,22 @@ fn coder_writes_only_the_template_and_matches_new() {
 fn the_repositorys_coder_folder_is_the_default_output() {
     let sb = Sandbox::new();
     let out = sb.path("coder");
-    bin().arg("coder").arg(&out).arg("--yes").assert().success();
+    bin()
+        .arg("coder")
+        .arg(&out)
+        .args(["--yes", "--set", "name=convex-app"])
+        .assert()
+        .success();
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("coder");
     let expected = read_tree(&out);
     let actual = read_tree(&repo);
     assert_eq!(
         actual.keys().collect::<Vec<_>>(),
         expected.keys().collect::<Vec<_>>(),
-        "coder/ drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes`"
+        "coder/ drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes --set name=convex-app`"
     );
     for (path, bytes) in &expected {
-        assert!(actual[path] == *bytes, "coder/{path} drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes`");
+        assert!(actual[path] == *bytes, "coder/{path} drifted: regenerate with `rm -rf coder && cargo run -- coder coder --yes --set name=convex-app`");
     }
 }
 
@@ -519,10 +638,22 @@ fn pins_prints_defaults_releases_and_known_bad_versions() {
         .arg("pins")
         .assert()
         .success()
-        .stdout(predicate::str::contains("convex_version  = 1.24.8"))
+        .stdout(predicate::str::contains("convex_version  = 1.48.0"))
+        .stdout(predicate::str::contains("the 2026-06-26 release"))
         .stdout(predicate::str::contains("2025-09-04"))
         .stdout(predicate::str::contains(
             "00bd92723422f3bff968230c94ccdeb8c1719832",
+        ))
+        .stdout(predicate::str::contains(
+            "evidence: both images confirmed on GHCR",
+        ))
+        .stdout(predicate::str::contains("source:   tale-project/tale#2205"))
+        .stdout(predicate::str::contains(
+            "2026-08-21  652b828b5129e6cdbcaa3c20efa8d116d09ff3bf  head of `release`",
+        ))
+        .stdout(predicate::str::contains("for `convex deploy`"))
+        .stdout(predicate::str::contains(
+            "convex >=1.49.0: Node.js 22 or later",
         ))
         .stdout(predicate::str::contains("1.26.0, 1.26.1"));
 }

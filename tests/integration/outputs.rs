@@ -12,17 +12,43 @@ const VARIANTS: &[(&str, &[&str])] = &[
     ("defaults", &[]),
     (
         "s3",
-        &["--set", "storage=s3", "--set", "s3_endpoint_url=https://minio.example.com:9000", "--set", "wildcard_domain=*.coder.example.com"],
+        &[
+            "--set",
+            "storage=s3",
+            "--set",
+            "s3_endpoint_url=https://minio.example.com:9000",
+            "--set",
+            "wildcard_domain=*.coder.example.com",
+        ],
     ),
-    ("nextjs-npm", &["--set", "frontend=nextjs", "--set", "package_manager=npm"]),
-    ("none-yarn", &["--set", "frontend=none", "--set", "package_manager=yarn"]),
-    ("bun-sysbox", &["--set", "package_manager=bun", "--set", "docker_runtime=sysbox"]),
-    ("kubernetes", &["--set", "platform=kubernetes", "--set", "wildcard_domain=*-apps.example.com"]),
-    ("release-2025-09-04", &[
-        "--set", "convex_version=1.26.2",
-        "--set", "backend_image=ghcr.io/get-convex/convex-backend:00bd92723422f3bff968230c94ccdeb8c1719832",
-        "--set", "dashboard_image=ghcr.io/get-convex/convex-dashboard:33cef775a8a6228cbacee4a09ac2c4073d62ed13",
-    ]),
+    (
+        "nextjs-npm",
+        &["--set", "frontend=nextjs", "--set", "package_manager=npm"],
+    ),
+    (
+        "none-yarn",
+        &["--set", "frontend=none", "--set", "package_manager=yarn"],
+    ),
+    (
+        "bun-sysbox",
+        &[
+            "--set",
+            "package_manager=bun",
+            "--set",
+            "docker_runtime=sysbox",
+        ],
+    ),
+    (
+        "kubernetes",
+        &[
+            "--set",
+            "platform=kubernetes",
+            "--set",
+            "wildcard_domain=*-apps.example.com",
+        ],
+    ),
+    ("release-2025-09-04", &["--release", "2025-09-04"]),
+    ("release-2025-05-29", &["--release", "2025-05-29"]),
 ];
 
 const S3_KEYS: &[&str] = &[
@@ -195,15 +221,19 @@ fn every_output_parses_in_every_variant() {
         } else {
             (Some("VITE_CONVEX_URL"), Some(5173))
         };
-        let version = if *name == "release-2025-09-04" {
-            "1.26.2"
-        } else {
-            "1.24.8"
-        };
-        let backend = if *name == "release-2025-09-04" {
-            "ghcr.io/get-convex/convex-backend:00bd92723422f3bff968230c94ccdeb8c1719832"
-        } else {
-            "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4"
+        let (version, backend) = match *name {
+            "release-2025-09-04" => (
+                "1.26.2",
+                "ghcr.io/get-convex/convex-backend:00bd92723422f3bff968230c94ccdeb8c1719832",
+            ),
+            "release-2025-05-29" => (
+                "1.24.8",
+                "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4",
+            ),
+            _ => (
+                "1.48.0",
+                "ghcr.io/get-convex/convex-backend:903b8b96c4bceb34c62e366cf36e8f4774955e6b",
+            ),
         };
         check_compose(&dir, storage, backend);
         check_env_files(&dir, storage, var);

@@ -89,9 +89,14 @@ exit 0
     );
     let pnpm = format!(
         r#"#!/usr/bin/env bash
+# The version package.json pins (STUB_PNPM_VERSION: another one).
+if [ "$1" = --version ]; then
+  if [ -n "${{STUB_PNPM_VERSION:-}}" ]; then echo "$STUB_PNPM_VERSION"; exit 0; fi
+  sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json; exit 0
+fi
 echo "pnpm $* CI=${{CI:-}}" >> "{log}"
 if [ "$1 $2 $3" = "exec convex export" ]; then prev=""; for a in "$@"; do if [ "$prev" = --path ]; then echo zip > "$a"; fi; prev="$a"; done; fi
-if [ "$1" = install ]; then mkdir -p node_modules/convex; echo '{{"version": "1.24.8"}}' > node_modules/convex/package.json; fi
+if [ "$1" = install ]; then v=$(sed -n 's/.*"convex": "\([0-9.]*\)".*/\1/p' package.json | head -n 1); mkdir -p node_modules/convex; echo "{{\"version\": \"$v\"}}" > node_modules/convex/package.json; fi
 exit 0
 "#,
         log = root.join("calls.log").display()
@@ -109,7 +114,7 @@ exit 0
 }
 
 fn project_with_port(sb: &Sandbox, port: u16) -> PathBuf {
-    let dir = sb.new_project("demo", &[]);
+    let dir = sb.new_project("demo", &["--release", "2025-05-29"]);
     let env = text(&dir, ".env.docker").replace("PORT=3210", &format!("PORT={port}"));
     std::fs::write(dir.join(".env.docker"), env).unwrap();
     dir
@@ -367,4 +372,83 @@ fn up_names_the_failure_when_the_admin_key_cannot_be_minted() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("could not mint an admin key"), "{err}");
     assert!(err.contains("convex-scaffold doctor"), "{err}");
+}
+
+/// A Coder workspace start after the first: node_modules holds the pinned CLI,
+/// the pnpm on PATH is another version, corepack cannot fetch (the signature
+/// error of mirrors without signatures): the scripts still run exactly the
+/// packageManager version, through `npm exec`.
+#[test]
+fn deploy_falls_back_to_npm_exec_when_corepack_cannot_fetch_the_pinned_pnpm() {
+    let sb = Sandbox::new();
+    let (port, _seen) = start_backend();
+    let dir = project_with_port(&sb, port);
+    let spec = serde_json::from_str::<serde_json::Value>(&text(&dir, "package.json")).unwrap()
+        ["packageManager"]
+        .as_str()
+        .expect("package.json pins the package manager")
+        .to_owned();
+    let version = spec.strip_prefix("pnpm@").expect("pnpm@X.Y.Z").to_owned();
+    std::fs::write(
+        dir.join(".env.local"),
+        format!(
+            "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:{port}\nCONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("node_modules/convex")).unwrap();
+    std::fs::write(
+        dir.join("node_modules/convex/package.json"),
+        "{\"version\": \"1.24.8\"}",
+    )
+    .unwrap();
+    let stubs = stub_bin(sb.tmp.path());
+    // In front of the usual stubs: an old pnpm, a corepack that cannot fetch,
+    // and an npm whose `exec --yes pnpm@<pin> --` runs the pnpm stub.
+    let front = sb.path("front");
+    std::fs::create_dir_all(&front).unwrap();
+    let log = sb.path("calls.log");
+    for (name, body) in [
+        ("pnpm", "#!/usr/bin/env bash\n[ \"$1\" = --version ] && echo 9.0.0\nexit 0\n".to_owned()),
+        (
+            "corepack",
+            "#!/usr/bin/env bash\necho \"Internal Error: No compatible signature found in package metadata\" >&2\nexit 1\n"
+                .to_owned(),
+        ),
+        (
+            "npm",
+            format!(
+                "#!/usr/bin/env bash\necho \"npm $*\" >> \"{log}\"\nif [ \"$1 $2 $3\" = \"exec --yes {spec}\" ] && [ \"$4\" = -- ]; then\n  shift 4\n  if [ \"$1\" = --version ]; then echo {version}; exit 0; fi\n  exec \"{stubs}/pnpm\" \"$@\"\nfi\nexit 1\n",
+                log = log.display(),
+                stubs = stubs.display()
+            ),
+        ),
+    ] {
+        let path = front.join(name);
+        std::fs::write(&path, body).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+    let path = format!("{}:{}", front.display(), stubs.display());
+    let out = run(&dir, "convex-deploy.sh", &[], Path::new(&path));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "corepack could not provide {spec}: Internal Error: No compatible signature found"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("using {spec} through npm exec")),
+        "{err}"
+    );
+    assert!(
+        calls(&sb).contains(&format!("npm exec --yes {spec} -- exec convex dev --once")),
+        "{}",
+        calls(&sb)
+    );
 }

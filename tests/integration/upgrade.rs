@@ -1,5 +1,5 @@
 //! `upgrade`: three-way merge per file on the real binary. Every project
-//! starts as `new <dir> --yes` at the default pins (the seed's pair).
+//! starts as `new <dir> --yes --release 2025-05-29` (the seed's pair).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,12 +12,15 @@ const NEW_BACKEND_SHA: &str = "00bd92723422f3bff968230c94ccdeb8c1719832";
 const OLD_BACKEND_SHA: &str = "c1a7ac393888d743e704de56cf569a154b4526d4";
 const NEW_DASHBOARD_SHA: &str = "33cef775a8a6228cbacee4a09ac2c4073d62ed13";
 const RELEASE: &str = "2025-09-04";
+const LATEST_BACKEND_SHA: &str = "903b8b96c4bceb34c62e366cf36e8f4774955e6b";
 const SECRETS: &[&str] = &[".env.docker", ".env.local"];
 
 /// `new <sandbox>/app --yes [args]`; the project is called "app" in every
 /// sandbox, so two sandboxes render the same.
 fn new_project(sb: &Sandbox, args: &[&str]) -> PathBuf {
-    sb.new_project("app", args)
+    let mut all = vec!["--release", "2025-05-29"];
+    all.extend_from_slice(args);
+    sb.new_project("app", &all)
 }
 
 fn upgrade(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -263,12 +266,13 @@ fn files_no_longer_rendered_are_removed_only_when_unedited() {
 #[test]
 fn second_run_changes_nothing() {
     let tmp = Sandbox::new();
-    let dir = new_project(&tmp, &[]);
-    // Right after `new`, a bare upgrade is a no-op too.
-    let before = read_tree(&dir);
-    assert_code(&upgrade(&dir, &[]), 0);
-    assert_eq!(read_tree(&dir), before);
+    // Right after `new` at the defaults, a bare upgrade is a no-op.
+    let fresh = tmp.new_project("fresh", &[]);
+    let before = read_tree(&fresh);
+    assert_code(&upgrade(&fresh, &[]), 0);
+    assert_eq!(read_tree(&fresh), before);
 
+    let dir = new_project(&tmp, &[]);
     write(
         &dir,
         "docker-compose.yml",
@@ -284,11 +288,19 @@ fn second_run_changes_nothing() {
         stdout(&out)
     );
     assert_eq!(read_tree(&dir), after_first);
-    // Without a pin flag the newer pins are kept, not moved back to the defaults.
+    // Without a pin flag an older project moves to the defaults, once.
+    assert_code(&upgrade(&dir, &[]), 0);
+    assert!(text(&dir, "docker-compose.yml").contains(LATEST_BACKEND_SHA));
+    let moved = read_tree(&dir);
+    assert_code(&upgrade(&dir, &[]), 0);
+    assert_eq!(read_tree(&dir), moved);
+    // Pins ahead of the defaults are kept, not moved back.
+    assert_code(&upgrade(&dir, &["--convex-version", "1.49.0"]), 0);
+    let ahead = read_tree(&dir);
     let out = upgrade(&dir, &[]);
     assert_code(&out, 0);
     assert!(stdout(&out).contains("pins kept"), "{}", stdout(&out));
-    assert_eq!(read_tree(&dir), after_first);
+    assert_eq!(read_tree(&dir), ahead);
 }
 
 #[test]
@@ -299,9 +311,13 @@ fn check_exits_1_before_and_0_after() {
     let out = upgrade(&dir, &["--check", "--release", RELEASE]);
     assert_code(&out, 1);
     assert_eq!(read_tree(&dir), before, "--check wrote something");
-    assert_code(&upgrade(&dir, &["--check"]), 0);
+    assert_code(&upgrade(&dir, &["--check", "--release", "2025-05-29"]), 0);
+    // The defaults are newer than the seed's pair.
+    assert_code(&upgrade(&dir, &["--check"]), 1);
     assert_code(&upgrade(&dir, &["--release", RELEASE]), 0);
     assert_code(&upgrade(&dir, &["--check", "--release", RELEASE]), 0);
+    assert_code(&upgrade(&dir, &["--check"]), 1);
+    assert_code(&upgrade(&dir, &[]), 0);
     assert_code(&upgrade(&dir, &["--check"]), 0);
 }
 
@@ -487,29 +503,59 @@ fn a_kubernetes_project_upgrades_like_a_docker_one() {
 fn the_backend_never_moves_back_silently() {
     let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
-    // Ahead of the defaults, with a CLI the user accepted as known-bad.
-    let out = upgrade(
-        &dir,
-        &[
-            "--release",
-            RELEASE,
-            "--convex-version",
-            "1.26.1",
-            "--allow-known-bad",
-        ],
-    );
+    // Ahead of the defaults: the newest row with a newer CLI than the default.
+    let out = upgrade(&dir, &["--release", "latest", "--convex-version", "1.49.0"]);
     assert_code(&out, 0);
     let before = read_tree(&dir);
-    // A bare upgrade keeps the pins (and so repeats the known-bad refusal)
-    // instead of resetting them to the older defaults.
+    // A bare upgrade keeps the pins instead of resetting them to the
+    // (older) defaults.
     let out = upgrade(&dir, &[]);
-    assert_code(&out, 2);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("pins kept"), "{}", stdout(&out));
     assert_eq!(read_tree(&dir), before);
     // An explicit older release is refused as a downgrade.
     let out = upgrade(&dir, &["--release", "2025-05-29"]);
     assert_code(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("forward-only"));
     assert_eq!(read_tree(&dir), before);
+}
+
+#[test]
+fn release_latest_moves_a_seed_project_to_the_newest_row_with_the_same_refusals() {
+    let tmp = Sandbox::new();
+    let dir = new_project(&tmp, &[]);
+    let before = read_tree(&dir);
+    // The same refusals as any pin: a known-bad CLI, a CLI the backend
+    // cannot serve, an unknown row.
+    for args in [
+        &["--release", "latest", "--convex-version", "1.26.1"][..],
+        &["--release", "2025-09-04", "--convex-version", "1.35.0"][..],
+        &["--release", "2026-08-21"][..],
+    ] {
+        let out = upgrade(&dir, args);
+        assert_code(&out, 2);
+        assert_eq!(read_tree(&dir), before, "{args:?} wrote something");
+    }
+    let out = upgrade(&dir, &["--release", "latest"]);
+    assert_code(&out, 0);
+    let report = stdout(&out);
+    assert!(text(&dir, "docker-compose.yml").contains(LATEST_BACKEND_SHA));
+    let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
+    assert_eq!(pkg["dependencies"]["convex"], "1.48.0");
+    // The CLI needs Node 20; the project's Vite starter 20.19.
+    assert_eq!(pkg["engines"]["node"], ">=20.19");
+    // The next steps say what happens to the data.
+    assert!(report.contains("exports a backup"), "{report}");
+    assert!(report.contains("backups/"), "{report}");
+    assert!(report.contains("no rollback"), "{report}");
+    // Not when the backend stays.
+    let out = upgrade(&dir, &["--convex-version", "1.49.0"]);
+    assert_code(&out, 0);
+    assert!(
+        !stdout(&out).contains("exports a backup"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

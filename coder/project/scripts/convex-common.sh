@@ -257,7 +257,7 @@ check_s3_env() {
   done
 }
 
-# The seed's failure: an S3 endpoint that the workspace resolves but Docker
+# The classic S3 failure: an endpoint that the workspace resolves but Docker
 # containers do not ("dns error: failed to lookup address information").
 check_s3_dns() {
   [ "$CONVEX_STORAGE" = s3 ] || return 0
@@ -287,33 +287,94 @@ check_s3_dns() {
   esac
 }
 
-# The pinned convex CLI, run through the project's package manager
-# (used as "${CONVEX_CLI[@]}" by the scripts that source this file).
+# The package manager as a command (PM_CMD) and the pinned convex CLI run
+# through it (CONVEX_CLI); both used as "${X[@]}" by the scripts that source
+# this file. ensure_cli replaces them with what it found runnable.
 # shellcheck disable=SC2034
-case "$CONVEX_PM" in
-  pnpm) CONVEX_CLI=(pnpm exec convex) ;;
-  npm) CONVEX_CLI=(npx --no-install convex) ;;
-  yarn) CONVEX_CLI=(yarn convex) ;;
-  bun) CONVEX_CLI=(bun run convex) ;; # bin from node_modules only, never a download
-  *) die "unknown package manager '$CONVEX_PM'" ;;
-esac
+PM_CMD=("$CONVEX_PM")
+# shellcheck disable=SC2034 # CONVEX_CLI is used by the scripts that source this file
+set_convex_cli() {
+  case "$CONVEX_PM" in
+    pnpm) CONVEX_CLI=("${PM_CMD[@]}" exec convex) ;;
+    npm) CONVEX_CLI=(npx --no-install convex) ;;
+    yarn) CONVEX_CLI=("${PM_CMD[@]}" convex) ;;
+    bun) CONVEX_CLI=(bun run convex) ;; # bin from node_modules only, never a download
+    *) die "unknown package manager '$CONVEX_PM'" ;;
+  esac
+}
+set_convex_cli
 
-# Installs dependencies when node_modules does not hold the pinned CLI.
+# The version package.json's packageManager pins for $CONVEX_PM (empty: none).
+pinned_pm_version() {
+  node -e 'const spec = String(require(process.argv[1]).packageManager || "");
+    const m = /^([a-z]+)@([0-9][^+]*)/.exec(spec);
+    if (m && m[1] === process.argv[2]) console.log(m[2]);' \
+    "$PROJECT_DIR/package.json" "$CONVEX_PM" 2>/dev/null || true
+}
+
+# Makes the pinned package manager runnable, at every start: a Coder workspace
+# container is new at each start, so a corepack shim or global install made
+# by the previous one is gone. In order: the same version already on PATH;
+# corepack (it fetches from its own registry and refuses metadata without
+# signatures, as many mirrors serve it); `npm exec` of the exact version,
+# which uses npm's own registry settings, mirror and cache.
+ensure_package_manager() {
+  local want have out
+  case "$CONVEX_PM" in
+    pnpm | yarn) want="$(pinned_pm_version)" ;;
+    *) want="" ;;
+  esac
+  if [ -z "$want" ]; then
+    need "$CONVEX_PM" "install it, or change package_manager with \`convex-scaffold upgrade --set package_manager=...\`"
+    PM_CMD=("$CONVEX_PM")
+    set_convex_cli
+    return 0
+  fi
+  if command -v "$CONVEX_PM" >/dev/null 2>&1; then
+    have="$(cd "$PROJECT_DIR" && COREPACK_ENABLE_DOWNLOAD_PROMPT=0 timeout 120 "$CONVEX_PM" --version </dev/null 2>/dev/null | tail -n 1 || true)"
+    if [ "$have" = "$want" ]; then
+      PM_CMD=("$CONVEX_PM")
+      set_convex_cli
+      return 0
+    fi
+  fi
+  if command -v corepack >/dev/null 2>&1; then
+    out="$(cd "$PROJECT_DIR" && COREPACK_ENABLE_DOWNLOAD_PROMPT=0 timeout 120 corepack "$CONVEX_PM@$want" --version </dev/null 2>&1 || true)"
+    if [ "$(printf '%s\n' "$out" | tail -n 1)" = "$want" ]; then
+      PM_CMD=(corepack "$CONVEX_PM@$want")
+      set_convex_cli
+      # The same command in the user's terminal (shims next to node; best effort).
+      if ! command -v "$CONVEX_PM" >/dev/null 2>&1; then
+        corepack enable "$CONVEX_PM" >/dev/null 2>&1 || sudo -n corepack enable "$CONVEX_PM" >/dev/null 2>&1 || true
+      fi
+      log "using $CONVEX_PM@$want through corepack"
+      return 0
+    fi
+    log "corepack could not provide $CONVEX_PM@$want: $(printf '%s\n' "$out" | grep -m 1 -E '(^|[[:space:]])(Internal |Usage )?Error: ' || printf '%s\n' "$out" | tail -n 1)"
+  fi
+  need npm "it runs $CONVEX_PM@$want when corepack cannot fetch it"
+  out="$(cd "$PROJECT_DIR" && timeout "${CONVEX_INSTALL_TIMEOUT:-600}" npm exec --yes "$CONVEX_PM@$want" -- --version </dev/null 2>&1 || true)"
+  if [ "$(printf '%s\n' "$out" | tail -n 1)" = "$want" ]; then
+    PM_CMD=(npm exec --yes "$CONVEX_PM@$want" --)
+    set_convex_cli
+    log "using $CONVEX_PM@$want through npm exec (npm's registry settings; \`npm install -g $CONVEX_PM@$want\` puts it on your PATH)"
+    return 0
+  fi
+  printf '%s\n' "$out" | tail -n 5 >&2
+  die "$CONVEX_PM@$want (packageManager in package.json) is not available: not on PATH, corepack cannot fetch it, and \`npm exec --yes $CONVEX_PM@$want\` failed (output above). Install it with \`npm install -g $CONVEX_PM@$want\` (as root or with sudo), or point npm (npm_config_registry) or corepack (COREPACK_NPM_REGISTRY) at a registry that serves it"
+}
+
+# Makes the package manager runnable, then installs dependencies when
+# node_modules does not hold the pinned CLI.
 ensure_cli() {
   local installed=""
+  ensure_package_manager
   if [ -f "$PROJECT_DIR/node_modules/convex/package.json" ]; then
     installed="$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)"
   fi
   [ "$installed" = "$CONVEX_VERSION" ] && return 0
-  # pnpm and yarn come with Node.js through corepack.
-  if ! command -v "$CONVEX_PM" >/dev/null 2>&1 && command -v corepack >/dev/null 2>&1; then
-    case "$CONVEX_PM" in
-      pnpm | yarn) corepack enable >/dev/null 2>&1 || sudo -n corepack enable >/dev/null 2>&1 || true ;;
-    esac
-  fi
-  need "$CONVEX_PM" "install it, or change package_manager with \`convex-scaffold upgrade --set package_manager=...\`"
-  log "installing dependencies with $CONVEX_PM (convex $CONVEX_VERSION)"
-  (cd "$PROJECT_DIR" && timeout "${CONVEX_INSTALL_TIMEOUT:-600}" "$CONVEX_PM" install) || die "$CONVEX_PM install failed"
+  log "installing dependencies with ${PM_CMD[*]} (convex $CONVEX_VERSION)"
+  (cd "$PROJECT_DIR" && timeout "${CONVEX_INSTALL_TIMEOUT:-600}" "${PM_CMD[@]}" install </dev/null) || die "$CONVEX_PM install failed"
   installed="$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)"
   [ "$installed" = "$CONVEX_VERSION" ] || die "node_modules holds convex '$installed', but the pin is $CONVEX_VERSION; check the lockfile"
 }

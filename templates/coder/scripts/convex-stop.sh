@@ -21,7 +21,12 @@ say() {
 
 failed=0
 warn() {
-  say "ERROR: $* (see $LOG; diagnose with: convex-scaffold diagnose $LOG)"
+  if command -v convex-scaffold >/dev/null 2>&1; then
+    say "ERROR: $* (see $LOG; diagnose with: convex-scaffold diagnose $LOG)"
+  else
+    # convex-scaffold is usually not installed in the workspace.
+    say "ERROR: $* (see $LOG; diagnose from the machine where you ran convex-scaffold: coder ssh ${CONVEX_CODER_WORKSPACE:-<owner>/<workspace>} cat $LOG | convex-scaffold diagnose)"
+  fi
   failed=1
 }
 

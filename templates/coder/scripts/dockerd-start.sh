@@ -35,7 +35,13 @@ fail() {
     tail -n 25 "$LOG" >&2 || true
   fi
   say "Full log: $LOG (daemon output: $DOCKERD_LOG, /var/log/docker.log)."
-  say "Diagnose with: convex-scaffold diagnose $LOG   (or: convex-scaffold doctor ${CONVEX_PROJECT_DIR:-<project dir>})"
+  # convex-scaffold is usually not installed in the workspace.
+  if command -v convex-scaffold >/dev/null 2>&1; then
+    say "Diagnose with: convex-scaffold diagnose $LOG"
+  else
+    say "Diagnose from the machine where you ran convex-scaffold (it is not installed in this workspace):"
+    say "  coder ssh ${CONVEX_CODER_WORKSPACE:-<owner>/<workspace>} cat $LOG | convex-scaffold diagnose"
+  fi
   exit 1
 }
 

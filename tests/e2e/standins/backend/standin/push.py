@@ -74,8 +74,12 @@ def _commit(modules: List[Dict[str, Any]], udf_server_version: str, cfg: Dict[st
             schema: Optional[Dict[str, Any]]) -> Dict[str, List[str]]:
     _store_modules(modules)
     funcs: Dict[str, Any] = {}
+    analyzed_all = analysis.analyze_modules(modules)
     for m in modules:
-        for f in analysis.analyze_module(m["path"], m["source"]):
+        found = analyzed_all[m["path"]]
+        if not found and analysis.has_exports(m["path"], m["source"]):
+            log.warn(f"could not tell which functions {m['path']} exports; calls to them will not be found")
+        for f in found:
             funcs[f"{analysis.module_name(m['path'])}:{f['name']}"] = {
                 "udfType": f["udfType"], "visibility": f["visibility"], "value": f["value"],
             }
@@ -231,8 +235,9 @@ def _schema_change() -> Dict[str, Any]:
 
 def _analysis(modules: List[Dict[str, Any]], udf_server_version: str) -> Dict[str, Any]:
     functions = {}
+    analyzed_all = analysis.analyze_modules(modules)
     for m in modules:
-        analyzed = analysis.analyze_module(m["path"], m["source"])
+        analyzed = analyzed_all[m["path"]]
         functions[m["path"]] = {
             "functions": [
                 {

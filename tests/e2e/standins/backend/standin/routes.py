@@ -199,14 +199,32 @@ def get_canonical_urls(h) -> None:
     )
 
 
-# ---- site proxy (port 3211) -------------------------------------------------
+# ---- HTTP actions: /http/* on 3210, everything on 3211 ----------------------
+@route("GET", "/http(/.*)?")
+def http_action_get(h, _rest=None) -> None:
+    site_proxy(h)
+
+
+@route("POST", "/http(/.*)?")
+def http_action_post(h, _rest=None) -> None:
+    site_proxy(h)
+
+
 def site_proxy(h) -> None:
     """proxy.rs forwards everything to /http<path> on 3210. The stand-in runs
-    no HTTP actions, so it answers like a deployment without http.js."""
+    no HTTP actions: it answers like a deployment without http.js, or like a
+    router with no matching route when an http.js was deployed."""
     if h.command == "OPTIONS":
         dispatch(h)
         return
-    h.send_text(404, "No matching routes found")
+    has_router = server.BACKEND.state.read(lambda d: "http.js" in d["modules"])
+    if has_router:
+        # isolate/src/environment/action/mod.rs: the router matched nothing
+        # (the stand-in runs no routes at all).
+        h.send_text(404, "No matching routes found")
+    else:
+        # application_function_runner/http_routing.rs
+        h.send_text(404, "This Convex deployment does not have HTTP actions enabled.")
 
 
 # ---- sync websocket ---------------------------------------------------------

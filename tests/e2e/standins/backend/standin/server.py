@@ -104,7 +104,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.rfile.read(length) if length and not self._body_read else b""
+        self._body_read = True
         enc = (self.headers.get("Content-Encoding") or "").lower()
         if enc == "br":
             if brotli is None:
@@ -181,6 +182,7 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         started = time.monotonic()
         self._status = 0
+        self._body_read = False
         try:
             from . import routes  # late import: routes imports this module
 
@@ -191,7 +193,7 @@ class Handler(BaseHTTPRequestHandler):
         except HttpError as err:
             self.send_error_json(err)
         except storage.StorageError as err:
-            log.error(f"Caught error: {err}", target="common::errors")
+            log.caught(str(err))
             self.send_error_json(HttpError(500, "InternalServerError", str(err)))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
@@ -204,6 +206,12 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             if self._status:
                 self._log_request(self._status, started)
+            if not self._body_read and not self.close_connection:
+                # Keep the connection usable: drop a body nobody read.
+                try:
+                    self._body()
+                except (OSError, ValueError, HttpError):
+                    self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
 
@@ -220,10 +228,7 @@ class Server(ThreadingHTTPServer):
 def _fail(message: str) -> None:
     """A fatal start-up error, reported like upstream's MainError: an ERROR
     trace line, then `Error: <message>` on stderr, exit status 1."""
-    log.error(
-        "Caught error (RUST_BACKTRACE=1 RUST_LOG=info,common::errors=debug for full trace): " + message,
-        target="common::errors",
-    )
+    log.caught(message)
     log.plain(f"Error: {message}", stream=sys.stderr)
     sys.exit(1)
 
@@ -285,11 +290,7 @@ def initialize_storage(backend: Backend) -> None:
         problem = backend.storage.probe()
         if problem:
             backend.storage_error = problem
-            log.error(
-                "Caught error (RUST_BACKTRACE=1 RUST_LOG=info,common::errors=debug for full trace): "
-                + problem,
-                target="common::errors",
-            )
+            log.caught(problem)
         elif backend.storage.endpoint:
             log.info(f"S3 endpoint {backend.storage.endpoint_host()} is reachable")
         else:
@@ -298,16 +299,35 @@ def initialize_storage(backend: Backend) -> None:
         log.info(f"Using local storage at {current['dir']}")
 
 
+def migrate(backend: Backend, release: str) -> None:
+    """crates/model/src/migrations.rs: upstream migrates its database forward
+    one integer version at a time and only warns when the database is ahead
+    of the binary. The stand-in uses release dates in place of the version
+    numbers (which it does not know per release)."""
+    persisted = backend.state.read(lambda d: d.get("dbVersion"))
+    target = "model::migrations"
+    if persisted is None or persisted < release:
+        if persisted is not None:
+            log.info(f"Migrating to {release}", target=target)
+        backend.state.write(lambda d: d.__setitem__("dbVersion", release))
+        if persisted is not None:
+            log.info(f"Migrated {release}", target=target)
+    elif persisted == release:
+        log.info(f"db metadata version up to date at {release}", target=target)
+    else:
+        log.warn(f"persisted db metadata version is ahead at {persisted}, this binary is at {release}", target=target)
+
+
 def serve() -> None:
     global BACKEND
     release = config.release_date()
+    log.info("Starting a Convex backend", target="convex_local_backend")
+    log.info(f"Stand-in for the upstream self-hosted release of {release} (tests only)")
     try:
         cloud = config.origin("CONVEX_CLOUD_ORIGIN", 3210, "Origin")
         site = config.origin("CONVEX_SITE_ORIGIN", 3211, "Site")
     except ValueError as exc:
         _fail(str(exc))
-    log.info("Starting a Convex backend", target="convex_local_backend")
-    log.info(f"Stand-in for the upstream self-hosted release of {release} (tests only)")
     os.makedirs(config.data_dir(), exist_ok=True)
     backend = Backend()
     try:
@@ -319,6 +339,7 @@ def serve() -> None:
     BACKEND = backend
     connect_database(backend)
     initialize_storage(backend)
+    migrate(backend, release)
 
     bind = config.bind_address()
     api = Server((bind, config.api_port()), Handler)

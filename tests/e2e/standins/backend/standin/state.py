@@ -19,6 +19,7 @@ from . import config
 EMPTY: Dict[str, Any] = {
     "storageType": None,  # {"tag": "Local", "dir": ...} | {"tag": "S3", "s3Prefix": ...}
     "ts": 0,  # last commit timestamp, nanoseconds
+    "dbVersion": None,  # newest release date that opened this data
     "config": None,  # {"functions": "convex/", "authInfo": [...]}
     "udfServerVersion": None,
     "modules": {},  # path -> {environment, sha256, source, sourceMap}
