@@ -24,6 +24,13 @@ macro_rules! answer_keys_body {
   frontend             vite | nextjs | none: VITE_CONVEX_URL or
                        NEXT_PUBLIC_CONVEX_URL, or no frontend URL    [default: vite]
   storage              local | s3                                    [default: local]
+  database             sqlite | postgres | mysql: the backend's database; postgres
+                       and mysql add a pinned database service to compose
+                                                                     [default: sqlite]
+  database_url         (database=postgres|mysql) an external server instead of the
+                       bundled service: postgresql://USER@HOST:PORT or
+                       mysql://USER@HOST:PORT, no password (it goes into
+                       .env.docker), no database name, no parameters [default: empty]
   platform             docker | kubernetes: Coder template flavour   [default: docker]
   convex_version       exact convex CLI version, e.g. 1.24.8         [default: from pins]
   backend_image        backend image pinned by commit SHA or digest  [default: from pins]
@@ -65,6 +72,8 @@ pub const KEYS: &[&str] = &[
     "package_manager",
     "frontend",
     "storage",
+    "database",
+    "database_url",
     "platform",
     "convex_version",
     "backend_image",
@@ -87,6 +96,7 @@ pub const PROMPTED: &[&str] = &[
     "package_manager",
     "frontend",
     "storage",
+    "database",
     "platform",
     "wildcard_domain",
     "agent_name",
@@ -95,6 +105,11 @@ pub const PROMPTED: &[&str] = &[
     "s3_bucket_prefix",
     "s3_force_path_style",
 ];
+
+/// Postgres 17 on Debian trixie, an exact minor version (Docker official image).
+pub const POSTGRES_IMAGE: &str = "postgres:17.10-trixie";
+/// MySQL 8.4 LTS, an exact patch version (Docker official image).
+pub const MYSQL_IMAGE: &str = "mysql:8.4.11-oraclelinux9";
 
 pub const DEFAULT_WORKSPACE_IMAGE: &str = "codercom/enterprise-node:ubuntu";
 
@@ -124,9 +139,45 @@ macro_rules! choice_enum {
 choice_enum!(PackageManager { Pnpm => "pnpm", Npm => "npm", Yarn => "yarn", Bun => "bun" });
 choice_enum!(Frontend { Vite => "vite", Nextjs => "nextjs", None => "none" });
 choice_enum!(Storage { Local => "local", S3 => "s3" });
+choice_enum!(Database { Sqlite => "sqlite", Postgres => "postgres", Mysql => "mysql" });
 choice_enum!(Platform { Docker => "docker", Kubernetes => "kubernetes" });
 choice_enum!(DockerRuntime { Privileged => "privileged", Sysbox => "sysbox" });
 choice_enum!(AppShare { Public => "public", Authenticated => "authenticated", Owner => "owner" });
+
+impl Default for Database {
+    /// SQLite on the backend's data volume: what every project had before the
+    /// `database` key existed (so state files without it read as sqlite).
+    fn default() -> Self {
+        Database::Sqlite
+    }
+}
+
+impl Database {
+    /// The bundled database service's image, pinned to an exact version
+    /// tag of the official images (upstream tests Postgres 17 and MySQL 8).
+    pub fn image(self) -> Option<&'static str> {
+        match self {
+            Database::Sqlite => None,
+            Database::Postgres => Some(POSTGRES_IMAGE),
+            Database::Mysql => Some(MYSQL_IMAGE),
+        }
+    }
+
+    /// The backend's connection variable for this database, if any.
+    pub fn url_var(self) -> Option<&'static str> {
+        match self {
+            Database::Sqlite => None,
+            Database::Postgres => Some("POSTGRES_URL"),
+            Database::Mysql => Some("MYSQL_URL"),
+        }
+    }
+}
+
+/// The SQL database name the backend uses for an `INSTANCE_NAME`: the name
+/// with every '-' replaced by '_' (upstream `crates/clusters/src/lib.rs`).
+pub fn sql_database_name(instance_name: &str) -> String {
+    instance_name.replace('-', "_")
+}
 
 impl Frontend {
     /// The environment variable the frontend reads the Convex URL from.
@@ -155,6 +206,8 @@ pub struct Answers {
     pub package_manager: PackageManager,
     pub frontend: Frontend,
     pub storage: Storage,
+    pub database: Database,
+    pub database_url: String,
     pub platform: Platform,
     pub convex_version: Version,
     pub backend_image: String,
@@ -272,6 +325,8 @@ pub struct AnswersFile {
     pub package_manager: Option<String>,
     pub frontend: Option<String>,
     pub storage: Option<String>,
+    pub database: Option<String>,
+    pub database_url: Option<String>,
     pub platform: Option<String>,
     pub convex_version: Option<String>,
     pub backend_image: Option<String>,
@@ -308,6 +363,7 @@ pub fn default_for(key: &str, dir_name: &str, so_far: &RawAnswers) -> String {
         "package_manager" => "pnpm".into(),
         "frontend" => "vite".into(),
         "storage" => "local".into(),
+        "database" => "sqlite".into(),
         "platform" => "docker".into(),
         "convex_version" => pins.convex_version.to_string(),
         "backend_image" => pins.backend_image,
@@ -317,7 +373,7 @@ pub fn default_for(key: &str, dir_name: &str, so_far: &RawAnswers) -> String {
         "docker_runtime" => "privileged".into(),
         "app_share" => "public".into(),
         "workspace_image" => DEFAULT_WORKSPACE_IMAGE.into(),
-        "git_url" | "s3_endpoint_url" => String::new(),
+        "git_url" | "s3_endpoint_url" | "database_url" => String::new(),
         "s3_region" => "us-east-1".into(),
         "s3_bucket_prefix" => so_far
             .get("name")
@@ -415,6 +471,21 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         "storage",
         choice::<Storage>(Storage::parse, Storage::CHOICES)
     );
+    let database = check!(
+        "database",
+        choice::<Database>(Database::parse, Database::CHOICES)
+    );
+    let database_url = check!("database_url", validate_database_url);
+    if let (Some(db), Some(url)) = (database, &database_url) {
+        if let Some(rule) = database_url_mismatch(db, url) {
+            errors.push(Invalid {
+                key: "database_url",
+                value: url.clone(),
+                rule,
+                example: "postgresql://convex@db.example.com:5432".into(),
+            });
+        }
+    }
     let platform = check!(
         "platform",
         choice::<Platform>(Platform::parse, Platform::CHOICES)
@@ -461,6 +532,10 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
             }
         }
     }
+    // A password typed into database_url is refused above; never echo it.
+    for e in errors.iter_mut().filter(|e| e.key == "database_url") {
+        e.value = redact_url_password(&e.value);
+    }
     // `s3_bucket_prefix` defaults to the name: when it is just the invalid
     // name again, the name's error says it all (and with local storage the
     // prefix is not even used).
@@ -475,6 +550,8 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         package_manager: package_manager.unwrap(),
         frontend: frontend.unwrap(),
         storage: storage.unwrap(),
+        database: database.unwrap(),
+        database_url: database_url.unwrap(),
         platform: platform.unwrap(),
         convex_version: convex_version.unwrap(),
         backend_image: backend_image.unwrap(),
@@ -777,6 +854,104 @@ pub fn validate_wildcard_domain(value: &str) -> Check<String> {
         );
     }
     Ok(value.to_owned())
+}
+
+/// An external database server for the backend: `scheme://user@host[:port]`
+/// and nothing more. The password goes into `.env.docker`; the URL itself
+/// is recorded in the committed convex-scaffold.toml.
+pub fn validate_database_url(value: &str) -> Check<String> {
+    let example = "postgresql://convex@db.example.com:5432";
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return fail(
+            "must be postgresql://USER@HOST[:PORT] or mysql://USER@HOST[:PORT]",
+            example,
+        );
+    };
+    if !["postgres", "postgresql", "mysql"].contains(&scheme) {
+        return fail(
+            format!("has scheme {scheme:?}; it must be postgresql:// (or postgres://) or mysql://"),
+            example,
+        );
+    }
+    if rest.contains(['/', '?', '#']) {
+        return fail(
+            "must not name a database or carry query parameters: the backend refuses a database name \
+             (\"cluster url already contains db name\") and uses INSTANCE_NAME with '-' -> '_' as the database",
+            example,
+        );
+    }
+    let Some((user, host_port)) = rest.split_once('@') else {
+        return fail(
+            "must name a user (USER@HOST); the backend refuses a URL without one",
+            example,
+        );
+    };
+    if user.contains(':') {
+        return fail(
+            "must not carry a password: the URL is recorded in the committed convex-scaffold.toml. Put the \
+             password into the URL in the git-ignored .env.docker instead",
+            example,
+        );
+    }
+    let user_ok = !user.is_empty()
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (host_port, None),
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    if !user_ok || !host_ok || !port_ok {
+        return fail(
+            "must be scheme://USER@HOST[:PORT] with a plain user name, a host name or IPv4 address, and a port \
+             number",
+            example,
+        );
+    }
+    Ok(value.to_owned())
+}
+
+/// `scheme://user:secret@host` -> `scheme://user:***@host`.
+fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Why `database_url` does not fit `database`, if it does not.
+fn database_url_mismatch(database: Database, url: &str) -> Option<String> {
+    if url.is_empty() {
+        return None;
+    }
+    let scheme = url.split("://").next().unwrap_or_default();
+    match database {
+        Database::Sqlite => Some(
+            "is only used with database = postgres or mysql; set database too, or leave database_url empty".into(),
+        ),
+        Database::Postgres if scheme == "mysql" => {
+            Some("is a mysql:// URL but database = postgres".into())
+        }
+        Database::Mysql if scheme != "mysql" => {
+            Some(format!("is a {scheme}:// URL but database = mysql"))
+        }
+        _ => None,
+    }
 }
 
 fn validate_git_url(value: &str) -> Check<String> {

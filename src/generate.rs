@@ -298,7 +298,8 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let tree = match target {
         Target::Project => project::with_state(
             rendered,
-            State::new(&answers, initial_storage(dir, &answers)?),
+            State::new(&answers, initial_storage(dir, &answers)?)
+                .with_initial_database(initial_database(dir, &answers)?),
         ),
         Target::CoderTemplate => rendered.subtree("coder"),
     };
@@ -363,6 +364,29 @@ fn initial_storage(dir: &Path, answers: &Answers) -> Result<answers::Storage> {
         )));
     }
     Ok(state.scaffold.initial_storage)
+}
+
+/// The database the backend was first started on: kept from an existing
+/// state file (like the storage lock, it only moves through `upgrade
+/// --reset-data`), the configured one for a new project.
+fn initial_database(dir: &Path, answers: &Answers) -> Result<answers::Database> {
+    if !dir.join(STATE_FILE).exists() {
+        return Ok(answers.database);
+    }
+    let state = State::read(dir)?;
+    if state.scaffold.initial_database != answers.database {
+        return Err(usage(format!(
+            "{} was set up with database = {}, and the backend keeps all its data there: starting it on {} \
+             would show an empty deployment; nothing was written. To switch, run `convex-scaffold upgrade {} \
+             --set database={} --reset-data`, then scripts/convex-reset.sh (it exports a backup first)",
+            dir.display(),
+            state.scaffold.initial_database,
+            answers.database,
+            dir.display(),
+            answers.database
+        )));
+    }
+    Ok(state.scaffold.initial_database)
 }
 
 /// Says what happens to the frontend when the folder already has one.

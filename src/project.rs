@@ -5,7 +5,7 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use crate::answers::{
-    Answers, AppShare, DockerRuntime, Frontend, PackageManager, Platform, Storage,
+    Answers, AppShare, Database, DockerRuntime, Frontend, PackageManager, Platform, Storage,
 };
 use crate::outputs::{coder, devcontainer, gitignore, package_json, starter};
 use crate::pins;
@@ -21,6 +21,13 @@ pub struct Context {
     pub package_manager: PackageManager,
     pub frontend: Frontend,
     pub storage: Storage,
+    pub database: Database,
+    /// The database service's pinned image; "" with sqlite.
+    pub database_image: String,
+    /// An external database server (`database_url`); "" for the bundled one.
+    pub database_url: String,
+    /// POSTGRES_URL, MYSQL_URL, or "" with sqlite.
+    pub database_url_var: String,
     pub platform: Platform,
     pub convex_version: String,
     pub backend_image: String,
@@ -44,6 +51,9 @@ pub struct Context {
     pub dashboard_url: String,
     /// 64 hex characters in `.env.docker`; "" in the committed example.
     pub instance_secret: String,
+    /// The bundled database's password in `.env.docker` (64 hex characters,
+    /// URL-safe); "" in the committed example and without a database service.
+    pub database_password: String,
     pub node_major: String,
 }
 
@@ -56,6 +66,10 @@ impl Context {
             package_manager: answers.package_manager,
             frontend: answers.frontend,
             storage: answers.storage,
+            database: answers.database,
+            database_image: answers.database.image().unwrap_or("").to_owned(),
+            database_url: answers.database_url.clone(),
+            database_url_var: answers.database.url_var().unwrap_or("").to_owned(),
             platform: answers.platform,
             convex_version: answers.convex_version.to_string(),
             backend_image: answers.backend_image.clone(),
@@ -80,6 +94,7 @@ impl Context {
             site_origin: "http://127.0.0.1:3211".into(),
             dashboard_url: "http://127.0.0.1:6791".into(),
             instance_secret: String::new(),
+            database_password: String::new(),
             node_major: node_major.to_string(),
         }
     }
@@ -148,6 +163,13 @@ pub fn render_with(
     if let Some(secret) = instance_secret {
         let mut secret_ctx = ctx.clone();
         secret_ctx.instance_secret = secret.to_owned();
+        if answers.database != Database::Sqlite
+            && answers.database_url.is_empty()
+            && !secret.is_empty()
+        {
+            // The same OS CSPRNG as INSTANCE_SECRET; hex needs no URL escaping.
+            secret_ctx.database_password = generate_instance_secret()?;
+        }
         let text = env
             .get_template("project/.env.docker.example.j2")?
             .render(minijinja::value::Serde(&secret_ctx))

@@ -107,6 +107,7 @@ fn choices(key: &str) -> Option<&'static [&'static str]> {
         "package_manager" => PackageManager::CHOICES,
         "frontend" => Frontend::CHOICES,
         "storage" => Storage::CHOICES,
+        "database" => Database::CHOICES,
         "platform" => Platform::CHOICES,
         "docker_runtime" => DockerRuntime::CHOICES,
         "app_share" => AppShare::CHOICES,

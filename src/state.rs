@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::answers::{Answers, Storage};
+use crate::answers::{Answers, Database, Storage};
 use crate::error::usage;
 
 pub const STATE_FILE: &str = "convex-scaffold.toml";
@@ -46,6 +46,11 @@ pub struct ScaffoldInfo {
     /// Storage mode the backend's data volume was initialised with. It only
     /// changes through `upgrade --reset-data`.
     pub initial_storage: Storage,
+    /// Database the backend was first started on (the database lock). It
+    /// only changes through `upgrade --reset-data`; state files written
+    /// before the `database` key existed read as sqlite, the only choice then.
+    #[serde(default)]
+    pub initial_database: Database,
 }
 
 /// The answers minus the pins.
@@ -56,6 +61,10 @@ pub struct StateAnswers {
     pub package_manager: crate::answers::PackageManager,
     pub frontend: crate::answers::Frontend,
     pub storage: Storage,
+    #[serde(default)]
+    pub database: Database,
+    #[serde(default)]
+    pub database_url: String,
     pub platform: crate::answers::Platform,
     pub agent_name: String,
     pub wildcard_domain: String,
@@ -93,12 +102,15 @@ impl State {
                 tool_version: env!("CARGO_PKG_VERSION").to_owned(),
                 format: FORMAT,
                 initial_storage,
+                initial_database: answers.database,
             },
             answers: StateAnswers {
                 name: answers.name.clone(),
                 package_manager: answers.package_manager,
                 frontend: answers.frontend,
                 storage: answers.storage,
+                database: answers.database,
+                database_url: answers.database_url.clone(),
                 platform: answers.platform,
                 agent_name: answers.agent_name.clone(),
                 wildcard_domain: answers.wildcard_domain.clone(),
@@ -120,6 +132,13 @@ impl State {
         }
     }
 
+    /// The database lock to record when it differs from the answer (an
+    /// existing project keeps the database it was first started on).
+    pub fn with_initial_database(mut self, initial_database: Database) -> Self {
+        self.scaffold.initial_database = initial_database;
+        self
+    }
+
     /// The recorded answers, re-validated (a hand-edited state file must
     /// pass the same rules as the command line).
     pub fn answers(&self) -> Result<Answers> {
@@ -129,6 +148,8 @@ impl State {
             package_manager: a.package_manager,
             frontend: a.frontend,
             storage: a.storage,
+            database: a.database,
+            database_url: a.database_url.clone(),
             platform: a.platform,
             convex_version: self.pins.convex_version.clone(),
             backend_image: self.pins.backend_image.clone(),

@@ -16,7 +16,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use serde_json::Value;
 
-use crate::answers::{self, Answers, RawAnswers, Storage};
+use crate::answers::{self, Answers, Database, RawAnswers, Storage};
 use crate::cli::UpgradeArgs;
 use crate::error::{usage, Outcome};
 use crate::outputs::{gitignore, package_json, starter};
@@ -141,6 +141,7 @@ struct Plan {
     old: Answers,
     new: Answers,
     storage_change: Option<(Storage, Storage)>,
+    database_change: Option<(Database, Database)>,
     pins_note: Option<String>,
     steps: Vec<Step>,
 }
@@ -161,11 +162,15 @@ pub fn run(args: &UpgradeArgs) -> Result<Outcome> {
     let initial_storage = storage_after(args, &state, &new)?;
     let storage_change = (initial_storage != state.scaffold.initial_storage)
         .then_some((state.scaffold.initial_storage, initial_storage));
-    let steps = plan_steps(dir, &base, &old, &new, initial_storage)?;
+    let initial_database = database_after(args, &state, &new)?;
+    let database_change = (initial_database != state.scaffold.initial_database)
+        .then_some((state.scaffold.initial_database, initial_database));
+    let steps = plan_steps(dir, &base, &old, &new, initial_storage, initial_database)?;
     let plan = Plan {
         old,
         new,
         storage_change,
+        database_change,
         pins_note,
         steps,
     };
@@ -451,6 +456,43 @@ fn storage_after(args: &UpgradeArgs, state: &State, new: &Answers) -> Result<Sto
     )))
 }
 
+/// The database the backend runs on after this upgrade. Like storage, it is
+/// locked at first start: all data lives in it, so a switch is refused
+/// unless `--reset-data` (export, fresh backend, import).
+fn database_after(args: &UpgradeArgs, state: &State, new: &Answers) -> Result<Database> {
+    let initial = state.scaffold.initial_database;
+    let old_url = state.answers.database_url.as_str();
+    if args.reset_data || (new.database == initial && new.database_url == old_url) {
+        return Ok(new.database);
+    }
+    if new.database == initial {
+        let server = |url: &str| {
+            if url.is_empty() {
+                "the bundled database service".to_owned()
+            } else {
+                url.to_owned()
+            }
+        };
+        return Err(usage(format!(
+            "refusing to change database_url from {} to {}; nothing was written.\n\
+             Another server holds none of this deployment's documents: the backend would show an empty \
+             deployment. Moving needs an export, a fresh backend and an import. To do it, run again with \
+             --reset-data, then run scripts/convex-reset.sh (it exports a backup first).",
+            server(old_url),
+            server(&new.database_url),
+        )));
+    }
+    Err(usage(format!(
+        "refusing to change database from {initial} to {new}; nothing was written.\n\
+         The backend keeps every document in its database ({initial}); started on {new} it would show an empty \
+         deployment whose function bundles on the data volume no longer match. Switching needs an export, a \
+         fresh backend and an import. To do it, run again with --reset-data \
+         (`convex-scaffold upgrade --set database={new} --reset-data`), then run scripts/convex-reset.sh, \
+         which exports a backup before it wipes the volumes.",
+        new = new.database,
+    )))
+}
+
 /// Three-way merge with conflict markers labelled for the user.
 fn merge3(base: &str, ours: &str, theirs: &str) -> std::result::Result<String, String> {
     let mut options = diffy::MergeOptions::new();
@@ -694,6 +736,7 @@ fn plan_steps(
     old: &Answers,
     new: &Answers,
     initial_storage: Storage,
+    initial_database: Database,
 ) -> Result<Vec<Step>> {
     // The frontend starter stays managed where the last render had it; a
     // project whose app is the user's own (or predates the starter) gets none.
@@ -708,7 +751,10 @@ fn plan_steps(
             theirs.files.insert(path.clone(), file.clone());
         }
     }
-    let state_tree = project::with_state(theirs.clone(), State::new(new, initial_storage));
+    let state_tree = project::with_state(
+        theirs.clone(),
+        State::new(new, initial_storage).with_initial_database(initial_database),
+    );
 
     for path in theirs.files.keys().chain(base.files.keys()) {
         if !tree::is_safe_relative(path) {
@@ -1022,11 +1068,17 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
     if changed.is_empty() {
         say!(out, "Up to date: nothing changed.");
     }
-    if reset_data && plan.storage_change.is_none() {
+    let server_change = plan.old.database_url != plan.new.database_url;
+    if reset_data
+        && plan.storage_change.is_none()
+        && plan.database_change.is_none()
+        && !server_change
+    {
         say!(
             out,
-            "--reset-data: storage stays {}; there is nothing to reset.",
-            plan.new.storage
+            "--reset-data: storage stays {} and database stays {}; there is nothing to reset.",
+            plan.new.storage,
+            plan.new.database
         );
     }
     let mut next = Vec::new();
@@ -1058,6 +1110,19 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
              scripts/convex-deploy.sh",
             if to == Storage::S3 { "fill in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in .env.docker, then " } else { "" }
         ));
+    } else if let Some((from, to)) = plan.database_change {
+        next.push(format!(
+            "database changed {from} -> {to}: run scripts/convex-reset.sh while the backend still runs on {from}. \
+             It exports a backup to backups/, wipes the data volume and starts the backend on {to} (the {from} \
+             data is not deleted by the switch). Then import the backup and run scripts/convex-deploy.sh"
+        ));
+    } else if server_change {
+        next.push(
+            "the database server changed: put the password into the server's URL in .env.docker (and create \
+             the database there), then run scripts/convex-reset.sh while the backend still runs on the old one. It exports a backup to backups/, wipes the data volume and starts the backend on the new \
+             server. Then import the backup and run scripts/convex-deploy.sh"
+                .into(),
+        );
     } else if changed
         .iter()
         .any(|s| !s.path.starts_with("coder/") && s.action != Action::Record)

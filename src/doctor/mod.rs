@@ -7,6 +7,7 @@
 //! environment captured once) so tests can inject every input.
 
 pub mod cli_pin;
+pub mod database;
 pub mod dns;
 pub mod docker;
 pub mod dotenv;
@@ -127,6 +128,12 @@ pub const CHECK_IDS: &[&str] = &[
     "s3-dns",
     "storage-config",
     "storage-initial",
+    "database-locked",
+    "database-url",
+    "database-name",
+    "database-password",
+    "database-ssl",
+    "database-exists",
     "url-cloud-origin",
     "url-self-hosted",
     "url-frontend",
@@ -390,6 +397,11 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     let stack = (!options.offline)
         .then(|| stack::inspect(project, &options.docker, options.docker_timeout));
     storage::check(project, stack.as_ref(), &mut out);
+    database::check(
+        project,
+        (!options.offline).then_some((options.docker.as_str(), options.docker_timeout)),
+        &mut out,
+    );
     urls::check(project, &mut out);
     urls::check_ports(project, &mut out);
     secrets::check(project, &mut out);

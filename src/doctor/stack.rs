@@ -69,7 +69,7 @@ pub fn project_name(p: &Project) -> String {
 
 /// Runs `docker ARGS` bounded; stdout on success (stdout and stderr for
 /// `logs`, which passes the container's stderr through), a reason otherwise.
-fn docker(docker: &str, args: &[&str], timeout: Duration) -> Result<String, String> {
+pub(super) fn docker(docker: &str, args: &[&str], timeout: Duration) -> Result<String, String> {
     match run_docker(docker, args, timeout) {
         Outcome::Ok { stdout, stderr } if args.first() == Some(&"logs") => Ok(stdout + &stderr),
         Outcome::Ok { stdout, .. } => Ok(stdout),

@@ -192,6 +192,46 @@ ensure_base_image() {
   docker import "$tarball" "$BASE_IMAGE" >/dev/null
 }
 
+# A Debian rootfs with PACKAGES, from debootstrap, cached as a tarball like
+# the base image and imported as TAG.
+#   ensure_rootfs_image TAG SUITE CACHE_NAME PACKAGES(comma-separated)
+ensure_rootfs_image() {
+  local tag="$1" suite="$2" name="$3" packages="$4"
+  if docker image inspect "$tag" >/dev/null 2>&1; then return 0; fi
+  local tarball="$E2E_CACHE/rootfs-$name.tar"
+  if [ ! -s "$tarball" ]; then
+    local rootfs="$E2E_RUN/rootfs-$name"
+    log "debootstrap $suite with $packages (a few minutes; cached afterwards in $tarball)"
+    debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$(apt_mirror)" \
+      >"$E2E_RUN/debootstrap-$name.log" 2>&1 ||
+      { tail -n 20 "$E2E_RUN/debootstrap-$name.log" >&2; die "debootstrap of $name failed"; }
+    rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"*
+    tar -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$rootfs"
+  fi
+  docker import "$tarball" "$tag" >/dev/null
+}
+
+# The pinned Postgres image, built from Debian trixie's postgresql-17 with
+# an entrypoint that keeps the official image's contract (POSTGRES_USER,
+# POSTGRES_PASSWORD, initdb on the first start listening on the socket only,
+# scram-sha-256 over TCP). Tagged as the reference the project pins.
+#   build_postgres_image TAG
+build_postgres_image() {
+  local tag="$1" rootfs_tag="e2e-rootfs-postgres17:trixie"
+  ensure_rootfs_image "$rootfs_tag" trixie postgres17 postgresql-17,postgresql-client-17
+  BASE_IMAGE="$rootfs_tag" build_if_changed "$tag" "$E2E_DIR/standins/postgres"
+}
+
+# The pinned MySQL image, stood in for by MariaDB from Debian bookworm's
+# mariadb-server, with the official image's environment contract.
+#   build_mysql_image TAG
+build_mysql_image() {
+  local tag="$1" rootfs_tag="e2e-rootfs-mariadb:bookworm"
+  ensure_rootfs_image "$rootfs_tag" bookworm mariadb mariadb-server,mariadb-client
+  BASE_IMAGE="$rootfs_tag" build_if_changed "$tag" "$E2E_DIR/standins/mysql"
+}
+
 # Builds the backend and dashboard stand-ins and tags them with the exact
 # references a rendered project pins (compose then never pulls).
 #   build_standins BACKEND_REF DASHBOARD_REF RELEASE_DATE

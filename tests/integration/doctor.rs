@@ -202,6 +202,11 @@ fn a_clean_project_passes_offline() {
             "stack-backend",
             "backend-version",
             "admin-key",
+            // Only with database = postgres | mysql.
+            "database-name",
+            "database-password",
+            "database-ssl",
+            "database-exists",
         ]
         .contains(id);
         assert_eq!(checks.contains_key(*id), expected, "{id}");
@@ -1030,4 +1035,110 @@ fn ports_must_agree_with_env_docker_everywhere() {
         message.contains("does not forward port(s) 3310"),
         "{message}"
     );
+}
+
+#[test]
+fn database_checks_pass_on_a_fresh_postgres_project_and_catch_each_mistake() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("app", &["--set", "database=postgres"]);
+    let (code, checks) = run_json(&dir, &["--offline"], &[]);
+    assert_eq!(
+        with_status(&checks, "fail"),
+        Vec::<&str>::new(),
+        "{checks:#?}"
+    );
+    assert_eq!(code, 0);
+    for id in [
+        "database-locked",
+        "database-url",
+        "database-name",
+        "database-password",
+        "database-ssl",
+    ] {
+        assert_eq!(checks[id]["status"], "pass", "{id}: {:#?}", checks[id]);
+    }
+    // --offline asks no database.
+    assert!(!checks.contains_key("database-exists"));
+
+    // A database name in the URL.
+    edit(
+        &dir,
+        "docker-compose.yml",
+        "@database:5432",
+        "@database:5432/app",
+    );
+    let check = assert_only_fails(&dir, "database-url", "upgrade");
+    assert!(
+        check["message"].as_str().unwrap().contains("\"/app\""),
+        "{check}"
+    );
+    edit(
+        &dir,
+        "docker-compose.yml",
+        "@database:5432/app",
+        "@database:5432",
+    );
+
+    // The TLS requirement left on against the TLS-less bundled service is
+    // the ssl-flag check's; a CA file that is neither passed nor mounted:
+    let env = text(&dir, ".env.docker");
+    std::fs::write(
+        dir.join(".env.docker"),
+        format!("{env}PG_CA_FILE=/certs/ca.pem\n"),
+    )
+    .unwrap();
+    let check = assert_only_fails(&dir, "database-ssl", "/certs/ca.pem:ro");
+    assert!(
+        check["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not pass it"),
+        "{check}"
+    );
+    std::fs::write(dir.join(".env.docker"), &env).unwrap();
+
+    // A hand-edited INSTANCE_NAME that makes no valid database name.
+    edit(
+        &dir,
+        ".env.docker",
+        "INSTANCE_NAME=app",
+        "INSTANCE_NAME=My-App",
+    );
+    let (_, checks) = run_json(&dir, &["--offline"], &[]);
+    assert_eq!(
+        checks["database-name"]["status"], "fail",
+        "{:#?}",
+        checks["database-name"]
+    );
+    edit(
+        &dir,
+        ".env.docker",
+        "INSTANCE_NAME=My-App",
+        "INSTANCE_NAME=app",
+    );
+
+    // The state says the backend started on sqlite: the lock.
+    edit(
+        &dir,
+        "convex-scaffold.toml",
+        "initial_database = \"postgres\"",
+        "initial_database = \"sqlite\"",
+    );
+    assert_only_fails(&dir, "database-locked", "--reset-data");
+}
+
+#[test]
+fn database_checks_on_sqlite_flag_a_stray_url() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("app", &[]);
+    let (_, checks) = run_json(&dir, &["--offline"], &[]);
+    assert_eq!(checks["database-url"]["status"], "pass");
+    assert!(!checks.contains_key("database-name"));
+    edit(
+        &dir,
+        "docker-compose.yml",
+        "      RUST_LOG: ${RUST_LOG:-info}\n",
+        "      RUST_LOG: ${RUST_LOG:-info}\n      POSTGRES_URL: postgresql://u@db:5432\n",
+    );
+    assert_only_fails(&dir, "database-url", "upgrade");
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod coder_start;
 mod coder_template;
+mod database;
 mod diagnose;
 mod doctor;
 mod escaping;

@@ -342,6 +342,7 @@ fn without_a_terminal_and_without_yes_it_lists_the_questions() {
         "package_manager=npm",
         "frontend=none",
         "storage=local",
+        "database=sqlite",
         "platform=docker",
         "wildcard_domain=",
         "agent_name=main",

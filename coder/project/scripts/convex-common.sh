@@ -33,7 +33,14 @@ backend_log_on_failure() { BACKEND_LOG_ON_FAILURE=1; }
 show_backend_log() {
   [ "${BACKEND_LOG_ON_FAILURE:-0}" = 1 ] || return 0
   BACKEND_LOG_ON_FAILURE=0
-  local cid
+  local cid init
+  # With a database service: the one-shot that creates or checks the
+  # database runs first, and its failure leaves the backend unstarted.
+  init="$(compose ps -a -q database-init 2>/dev/null | head -n 1)" || init=""
+  if [ -n "$init" ] && [ "$(docker inspect -f '{{.State.ExitCode}}' "$init" 2>/dev/null || echo 0)" != 0 ]; then
+    printf '[convex] ---- the database-init log (it creates or checks the database before the backend starts) ----\n' >&2
+    docker logs --tail 20 "$init" 2>&1 | sed 's/^/  | /' >&2 || true
+  fi
   cid="$(compose ps -a -q backend 2>/dev/null | head -n 1)" || return 0
   [ -n "$cid" ] || return 0
   printf '[convex] ---- last lines of the backend log (docker compose logs backend) ----\n' >&2
@@ -169,7 +176,14 @@ wait_for_docker() {
 }
 
 # The image compose runs for SERVICE, as the compose file pins it.
-pinned_image() { compose config --images "$1" 2>/dev/null | head -n 1; }
+# The image compose would run for service $1. `config --images SERVICE` also
+# lists the service's dependencies (the database service), so this prefers the
+# line naming convex-$1, and awk reads every line: with `head -n 1`, compose
+# could die of SIGPIPE and pipefail would end the script without a word.
+pinned_image() {
+  compose config --images "$1" 2>/dev/null |
+    awk -v want="convex-$1" 'NR == 1 { first = $0 } index($0, want) && !found { print; found = 1 } END { if (!found && first != "") print first }'
+}
 
 # Waits until the backend answers /version, at most $1 seconds.
 wait_healthy() {
@@ -213,6 +227,13 @@ ensure_env_docker() {
   if [ -z "$(dotenv_get "$ENV_DOCKER" INSTANCE_SECRET)" ]; then
     dotenv_set "$ENV_DOCKER" INSTANCE_SECRET "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
     log "generated INSTANCE_SECRET in .env.docker"
+  fi
+  # The bundled database's password, the same way (never printed). Only when
+  # empty: the database volume keeps the password it was first started with.
+  if [ "${CONVEX_DATABASE:-sqlite}" != sqlite ] && [ -z "${CONVEX_DATABASE_EXTERNAL:-}" ] &&
+    [ -z "$(dotenv_get "$ENV_DOCKER" DATABASE_PASSWORD)" ]; then
+    dotenv_set "$ENV_DOCKER" DATABASE_PASSWORD "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+    log "generated DATABASE_PASSWORD in .env.docker"
   fi
   chmod 600 "$ENV_DOCKER"
 }

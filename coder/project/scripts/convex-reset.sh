@@ -44,7 +44,10 @@ if [ "$backup" = 1 ]; then
 fi
 
 log "removing containers and the data volume"
-compose down -v
+# --remove-orphans: after `upgrade --set database=... --reset-data` the old
+# database container is no longer in docker-compose.yml; its named volume
+# (postgres-data / mysql-data) is kept, only the container goes.
+compose down -v --remove-orphans
 dotenv_set "$ENV_LOCAL" CONVEX_SELF_HOSTED_ADMIN_KEY ""
 "$PROJECT_DIR/scripts/convex-up.sh"
 if [ "$backup" = 1 ]; then

@@ -15,7 +15,7 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, Optional
 
-from . import config, keys, log, storage
+from . import config, keys, log, my, pg, storage
 from .state import State
 
 try:
@@ -233,6 +233,26 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+def connect_database(backend: Backend) -> None:
+    """POSTGRES_URL / MYSQL_URL: connect like the real backend (the URL exactly as given,
+    the database INSTANCE_NAME with '-' -> '_') and refuse to start with the
+    server's error when that fails. Without it: SQLite in the data volume."""
+    # Upstream's precedence: POSTGRES_URL > MYSQL_URL.
+    url = os.environ.get("POSTGRES_URL", "")
+    client, kind = pg, "Postgres"
+    if not url:
+        url = os.environ.get("MYSQL_URL", "")
+        client, kind = my, "MySQL"
+    if not url:
+        return
+    database = backend.name.replace("-", "_")
+    try:
+        client.check_database(url, database)
+    except pg.PgError as exc:
+        _fail(str(exc))
+    log.info(f"Connected to {kind}", target=kind.lower())
+
+
 def initialize_storage(backend: Backend) -> None:
     choice = config.choose_storage()
     for line in choice.warnings:
@@ -317,6 +337,7 @@ def serve() -> None:
     backend.cloud_origin = cloud
     backend.site_origin = site
     BACKEND = backend
+    connect_database(backend)
     initialize_storage(backend)
     migrate(backend, release)
 
