@@ -374,7 +374,11 @@ ensure_cli() {
   fi
   [ "$installed" = "$CONVEX_VERSION" ] && return 0
   log "installing dependencies with ${PM_CMD[*]} (convex $CONVEX_VERSION)"
-  (cd "$PROJECT_DIR" && timeout "${CONVEX_INSTALL_TIMEOUT:-600}" "${PM_CMD[@]}" install </dev/null) || die "$CONVEX_PM install failed"
+  local install_args=(install)
+  # A moved pin (after `convex-scaffold upgrade`) must reach the lockfile too,
+  # also where CI=true makes pnpm default to --frozen-lockfile.
+  [ "$CONVEX_PM" != pnpm ] || install_args+=(--no-frozen-lockfile)
+  (cd "$PROJECT_DIR" && timeout "${CONVEX_INSTALL_TIMEOUT:-600}" "${PM_CMD[@]}" "${install_args[@]}" </dev/null) || die "$CONVEX_PM install failed"
   installed="$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)"
   [ "$installed" = "$CONVEX_VERSION" ] || die "node_modules holds convex '$installed', but the pin is $CONVEX_VERSION; check the lockfile"
 }

@@ -196,7 +196,7 @@ for frontend in vite nextjs; do
     done
     # The backend the page talks to: the stand-in for the pinned release.
     backend_sha="$(sed -n 's/^backend_image = ".*:\([0-9a-f]\{40\}\)"$/\1/p' "$project/convex-scaffold.toml" | head -n 1)"
-    release="$("$BIN" pins | awk -v sha="$backend_sha" '$2 == sha { print $1 }' | head -n 1)"
+    release="$("$BIN" pins | awk -v sha="$backend_sha" '$2 == "backend" && $3 == sha { print $1 }' | head -n 1)"
     if [ ! -d "$STANDIN_DIR/standin" ]; then
       echo "      (no shared stand-in at $STANDIN_DIR)"
     elif [ -z "$standin_python" ]; then

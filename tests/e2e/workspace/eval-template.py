@@ -51,6 +51,8 @@ def main():
             for expr, value in MADE_UP.items():
                 text = re.sub(re.escape(expr) + r"\b", value, text)
             text = text.replace("data.coder_parameter.git_url.value", json.dumps(git_url))
+            # The workspace's start_frontend parameter: off (its default).
+            text = text.replace("data.coder_parameter.start_frontend.value", "false")
             open(path, "w").write(text)
 
         convex_tf = open(os.path.join(tf, "convex.tf")).read()
