@@ -37,10 +37,13 @@ const ENV_KEYS: &[&str] = &[
     "AWS_S3_DISABLE_CHECKSUMS",
 ];
 
-/// A stub `docker` beside the project, first on PATH, so the live image
-/// check never reaches a real daemon or registry. STUB_DOCKER_LOCAL=missing
-/// makes `image inspect` fail; STUB_DOCKER_MANIFEST=ok|unknown|offline picks
-/// the registry's answer. Every call is logged to docker-calls.log.
+/// A stub `docker` beside the project, first on PATH, so the live checks
+/// never reach a real daemon or registry. STUB_DOCKER_LOCAL=missing makes
+/// `image inspect` fail; STUB_DOCKER_MANIFEST=ok|unknown|offline picks the
+/// registry's answer. For the stack check, `ps` prints STUB_DOCKER_PS (a
+/// container id), `volume ls` STUB_DOCKER_VOLUMES, `inspect` (of the
+/// container) STUB_DOCKER_INSPECT and `logs` STUB_DOCKER_LOGS; all empty by
+/// default (no stack). Every call is logged to docker-calls.log.
 fn docker_stub(dir: &Path) -> std::path::PathBuf {
     let bin = dir.parent().unwrap().join(format!(
         "docker-stub-{}",
@@ -64,6 +67,14 @@ case "$1 $2" in
       offline) echo "Get \"https://ghcr.io/v2/\": dial tcp: lookup ghcr.io: no such host" >&2; exit 1 ;;
     esac ;;
 esac
+out=""
+case "$1" in
+  ps) out="${{STUB_DOCKER_PS:-}}" ;;
+  volume) out="${{STUB_DOCKER_VOLUMES:-}}" ;;
+  inspect) out="${{STUB_DOCKER_INSPECT:-}}" ;;
+  logs) out="${{STUB_DOCKER_LOGS:-}}" ;;
+esac
+[ -z "$out" ] || printf '%s\n' "$out"
 exit 0
 "#,
                 log = log.display()
@@ -939,36 +950,27 @@ fn a_lockfile_of_another_package_manager_fails_with_delete_advice() {
     );
 }
 
-/// A `docker` stand-in on PATH for the live stack check: `ps` lists one
-/// backend container (or none), `volume ls` the data volume (or none),
-/// `inspect` prints STATE, `logs` prints LOG.
-fn stub_docker(sb: &Sandbox, container: bool, volume: bool, state: &str, log: &str) -> String {
-    let bin = sb.path("stub-bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let script = format!(
-        "#!/bin/sh\ncase \"$1\" in\n  ps) {ps} ;;\n  volume) {vol} ;;\n  inspect) printf '%s\\n' '{state}' ;;\n  logs) printf '%s\\n' '{log}' ;;\n  *) exit 1 ;;\nesac\n",
-        ps = if container { "echo 0123456789abcdef0123" } else { "true" },
-        vol = if volume { "echo clean_data" } else { "true" },
-    );
-    let path = bin.join("docker");
-    std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+/// The stub docker's answers for a backend container in STATE
+/// (`image\tstatus\trestarts\texit code`) whose log is LOG, with its data
+/// volume.
+fn stack_env<'a>(state: &'a str, log: &'a str) -> [(&'static str, &'a str); 4] {
+    [
+        ("STUB_DOCKER_PS", "0123456789abcdef0123"),
+        ("STUB_DOCKER_VOLUMES", "clean_data"),
+        ("STUB_DOCKER_INSPECT", state),
+        ("STUB_DOCKER_LOGS", log),
+    ]
 }
 
 #[test]
 fn a_backend_refusing_to_start_is_named_from_its_own_log() {
     let sb = Sandbox::new();
     let dir = sb.new_project("clean", &[]);
-    let path = stub_docker(
-        &sb,
-        true,
-        true,
+    let stub = stack_env(
         "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4\trestarting\t4\t1",
         "Error: Database was initialized with Some(S3 { s3_prefix: \"clean\" }), but backend started up with Local { dir: \"/convex/data/storage\" }",
     );
-    let (code, checks) = run_json(&dir, &[], &[("PATH", &path)]);
+    let (code, checks) = run_json(&dir, &[], &stub);
     assert_eq!(code, 1);
     let stack = &checks["stack-backend"];
     assert_eq!(stack["status"], "fail", "{stack}");
@@ -981,7 +983,7 @@ fn a_backend_refusing_to_start_is_named_from_its_own_log() {
         "{stack}"
     );
     // The text output names the known issue too.
-    let out = doctor(&dir).env("PATH", &path).output().unwrap();
+    let out = doctor(&dir).envs(stub).output().unwrap();
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("[known issue: storage-type-mismatch]"),
         "{}",
@@ -993,22 +995,19 @@ fn a_backend_refusing_to_start_is_named_from_its_own_log() {
 fn a_healthy_backend_container_passes_and_a_never_started_volume_is_not_called_initialised() {
     let sb = Sandbox::new();
     let dir = sb.new_project("clean", &[]);
-    let path = stub_docker(
-        &sb,
-        true,
-        true,
+    let stub = stack_env(
         "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4\trunning\t0\t0",
         "INFO convex_local_backend: backend listening on 0.0.0.0:3210",
     );
-    let (_, checks) = run_json(&dir, &[], &[("PATH", &path)]);
+    let (_, checks) = run_json(&dir, &[], &stub);
     assert_eq!(checks["stack-backend"]["status"], "pass", "{checks:#?}");
     assert!(checks["storage-initial"]["message"]
         .as_str()
         .unwrap()
         .contains("initialised with local"));
 
-    let path = stub_docker(&sb, false, false, "", "");
-    let (_, checks) = run_json(&dir, &[], &[("PATH", &path)]);
+    // No container and no volume: the stub's defaults.
+    let (_, checks) = run_json(&dir, &[], &[]);
     assert_eq!(checks["stack-backend"]["status"], "warn", "{checks:#?}");
     let initial = checks["storage-initial"]["message"].as_str().unwrap();
     assert!(initial.contains("does not exist yet"), "{initial}");
