@@ -179,10 +179,11 @@ locals {
   # The template folder is not inside the workspace: the project's own files
   # (coder/project/) travel inside the start script, one line per file:
   # "<base64 path> z <gzip+base64 text>" or "<base64 path> b <base64 binary>".
-  # (*.orig backups that `convex-scaffold new --force` may leave are not shipped.)
+  # (*.orig backups that `convex-scaffold new --force` may leave are not shipped,
+  # nor Convex Auth keys that a script run inside coder/project could leave.)
   project_files = [
     for f in sort(fileset("${path.module}/project", "**")) : f
-    if length(regexall("\\.orig(\\.[0-9]+)?$", f)) == 0
+    if length(regexall("\\.orig(\\.[0-9]+)?$", f)) == 0 && !startswith(f, ".convex-auth/")
   ]
   project_bundle = join("\n", [
     for f in local.project_files :

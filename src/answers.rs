@@ -31,6 +31,10 @@ macro_rules! answer_keys_body {
                        bundled service: postgresql://USER@HOST:PORT or
                        mysql://USER@HOST:PORT, no password (it goes into
                        .env.docker), no database name, no parameters [default: empty]
+  auth                 none | convex-auth: convex-auth makes the scripts generate the
+                       JWT key pair once (.convex-auth/, never committed) and set
+                       JWT_PRIVATE_KEY, JWKS and SITE_URL on the deployment after
+                       each deploy; needs frontend=vite|nextjs   [default: none]
   platform             docker | kubernetes: Coder template flavour   [default: docker]
   convex_version       exact convex CLI version, e.g. 1.24.8         [default: from pins]
   backend_image        backend image pinned by commit SHA or digest  [default: from pins]
@@ -74,6 +78,7 @@ pub const KEYS: &[&str] = &[
     "storage",
     "database",
     "database_url",
+    "auth",
     "platform",
     "convex_version",
     "backend_image",
@@ -97,6 +102,7 @@ pub const PROMPTED: &[&str] = &[
     "frontend",
     "storage",
     "database",
+    "auth",
     "platform",
     "wildcard_domain",
     "agent_name",
@@ -117,8 +123,7 @@ macro_rules! choice_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-        #[serde(rename_all = "lowercase")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
             pub const CHOICES: &'static [&'static str] = &[$($text),+];
@@ -140,6 +145,7 @@ choice_enum!(PackageManager { Pnpm => "pnpm", Npm => "npm", Yarn => "yarn", Bun 
 choice_enum!(Frontend { Vite => "vite", Nextjs => "nextjs", None => "none" });
 choice_enum!(Storage { Local => "local", S3 => "s3" });
 choice_enum!(Database { Sqlite => "sqlite", Postgres => "postgres", Mysql => "mysql" });
+choice_enum!(Auth { None => "none", ConvexAuth => "convex-auth" });
 choice_enum!(Platform { Docker => "docker", Kubernetes => "kubernetes" });
 choice_enum!(DockerRuntime { Privileged => "privileged", Sysbox => "sysbox" });
 choice_enum!(AppShare { Public => "public", Authenticated => "authenticated", Owner => "owner" });
@@ -149,6 +155,13 @@ impl Default for Database {
     /// `database` key existed (so state files without it read as sqlite).
     fn default() -> Self {
         Database::Sqlite
+    }
+}
+
+impl Default for Auth {
+    /// No auth keys: what every project had before the `auth` key existed.
+    fn default() -> Self {
+        Auth::None
     }
 }
 
@@ -208,6 +221,7 @@ pub struct Answers {
     pub storage: Storage,
     pub database: Database,
     pub database_url: String,
+    pub auth: Auth,
     pub platform: Platform,
     pub convex_version: Version,
     pub backend_image: String,
@@ -327,6 +341,7 @@ pub struct AnswersFile {
     pub storage: Option<String>,
     pub database: Option<String>,
     pub database_url: Option<String>,
+    pub auth: Option<String>,
     pub platform: Option<String>,
     pub convex_version: Option<String>,
     pub backend_image: Option<String>,
@@ -364,6 +379,7 @@ pub fn default_for(key: &str, dir_name: &str, so_far: &RawAnswers) -> String {
         "frontend" => "vite".into(),
         "storage" => "local".into(),
         "database" => "sqlite".into(),
+        "auth" => "none".into(),
         "platform" => "docker".into(),
         "convex_version" => pins.convex_version.to_string(),
         "backend_image" => pins.backend_image,
@@ -486,6 +502,7 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
             });
         }
     }
+    let auth = check!("auth", choice::<Auth>(Auth::parse, Auth::CHOICES));
     let platform = check!(
         "platform",
         choice::<Platform>(Platform::parse, Platform::CHOICES)
@@ -532,6 +549,34 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
             }
         }
     }
+    if auth == Some(Auth::ConvexAuth) {
+        if frontend == Some(Frontend::None) {
+            errors.push(Invalid {
+                key: "auth",
+                value: "convex-auth".into(),
+                rule: "sets SITE_URL, the URL of the frontend that users sign in on, and frontend = none has \
+                       none; choose frontend=vite or frontend=nextjs, or keep auth=none and set the \
+                       variables yourself"
+                    .into(),
+                example: "none".into(),
+            });
+        }
+        if let (Some(share), Some(wildcard)) = (app_share, &wildcard_domain) {
+            if share != AppShare::Public && !wildcard.is_empty() {
+                errors.push(Invalid {
+                    key: "app_share",
+                    value: share.as_str().into(),
+                    rule: format!(
+                        "with auth = convex-auth the backend fetches its own site URL (CONVEX_SITE_ORIGIN, the \
+                         Coder app on {wildcard}) for provider discovery (/.well-known/openid-configuration) \
+                         without a Coder session, and a {share} app answers that with a login redirect, so \
+                         every sign-in fails; the site app must be public"
+                    ),
+                    example: "public".into(),
+                });
+            }
+        }
+    }
     // A password typed into database_url is refused above; never echo it.
     for e in errors.iter_mut().filter(|e| e.key == "database_url") {
         e.value = redact_url_password(&e.value);
@@ -552,6 +597,7 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         storage: storage.unwrap(),
         database: database.unwrap(),
         database_url: database_url.unwrap(),
+        auth: auth.unwrap(),
         platform: platform.unwrap(),
         convex_version: convex_version.unwrap(),
         backend_image: backend_image.unwrap(),

@@ -5,7 +5,7 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use crate::answers::{
-    Answers, AppShare, Database, DockerRuntime, Frontend, PackageManager, Platform, Storage,
+    Answers, AppShare, Auth, Database, DockerRuntime, Frontend, PackageManager, Platform, Storage,
 };
 use crate::outputs::{coder, devcontainer, gitignore, package_json, starter};
 use crate::pins;
@@ -28,6 +28,7 @@ pub struct Context {
     pub database_url: String,
     /// POSTGRES_URL, MYSQL_URL, or "" with sqlite.
     pub database_url_var: String,
+    pub auth: Auth,
     pub platform: Platform,
     pub convex_version: String,
     pub backend_image: String,
@@ -70,6 +71,7 @@ impl Context {
             database_image: answers.database.image().unwrap_or("").to_owned(),
             database_url: answers.database_url.clone(),
             database_url_var: answers.database.url_var().unwrap_or("").to_owned(),
+            auth: answers.auth,
             platform: answers.platform,
             convex_version: answers.convex_version.to_string(),
             backend_image: answers.backend_image.clone(),

@@ -65,6 +65,9 @@ pub struct StateAnswers {
     pub database: Database,
     #[serde(default)]
     pub database_url: String,
+    /// Absent in state files written before the `auth` key existed: none.
+    #[serde(default)]
+    pub auth: crate::answers::Auth,
     pub platform: crate::answers::Platform,
     pub agent_name: String,
     pub wildcard_domain: String,
@@ -111,6 +114,7 @@ impl State {
                 storage: answers.storage,
                 database: answers.database,
                 database_url: answers.database_url.clone(),
+                auth: answers.auth,
                 platform: answers.platform,
                 agent_name: answers.agent_name.clone(),
                 wildcard_domain: answers.wildcard_domain.clone(),
@@ -150,6 +154,7 @@ impl State {
             storage: a.storage,
             database: a.database,
             database_url: a.database_url.clone(),
+            auth: a.auth,
             platform: a.platform,
             convex_version: self.pins.convex_version.clone(),
             backend_image: self.pins.backend_image.clone(),

@@ -54,6 +54,98 @@ pub fn get_status(
     }
 }
 
+/// Sends `GET path` (no body) or `POST path` with a JSON body, and returns
+/// the status code and the answer's body (at most 1 MiB; chunked answers
+/// decoded). `timeout` bounds the connect and the whole exchange.
+pub fn request(
+    addr: SocketAddr,
+    path: &str,
+    authorization: &str,
+    json_body: Option<&str>,
+    timeout: Duration,
+) -> io::Result<(u16, String)> {
+    const LIMIT: usize = 1 << 20;
+    let deadline = Instant::now() + timeout;
+    let remaining = || {
+        deadline
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "no answer in time"))
+    };
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_write_timeout(Some(remaining()?))?;
+    let (method, extra) = match json_body {
+        Some(body) => (
+            "POST",
+            format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ),
+        ),
+        None => ("GET", String::new()),
+    };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: convex-scaffold-doctor\r\nAccept: application/json\r\n\
+         {extra}Authorization: {authorization}\r\nConnection: close\r\n\r\n{}",
+        json_body.unwrap_or("")
+    );
+    stream.write_all(request.as_bytes())?;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        stream.set_read_timeout(Some(remaining()?))?;
+        let n = stream.read(&mut buf)?;
+        if n == 0 || answer.len() > LIMIT {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the answer is not HTTP"))?;
+    let head = String::from_utf8_lossy(&answer[..split]).to_string();
+    let mut content = answer[split + 4..].to_vec();
+    let mut status_line = head.lines().next().unwrap_or("").split_whitespace();
+    let status = match (
+        status_line.next(),
+        status_line.next().and_then(|c| c.parse().ok()),
+    ) {
+        (Some(v), Some(code)) if v.starts_with("HTTP/") => code,
+        _ => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the answer is not HTTP",
+            ))
+        }
+    };
+    let chunked = head.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("transfer-encoding:") && l.contains("chunked")
+    });
+    if chunked {
+        content = dechunk(&content)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a broken chunked answer"))?;
+    }
+    Ok((status, String::from_utf8_lossy(&content).into_owned()))
+}
+
+/// The payload of an HTTP/1.1 chunked body.
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&data[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        data = data.get(size + 2..)?;
+    }
+}
+
 /// The backend's port on this machine: PORT in `.env.docker`, else 3210
 /// (as scripts/convex-common.sh `local_api` does).
 pub fn local_port(p: &Project) -> Result<u16, String> {
@@ -137,12 +229,16 @@ pub fn check(p: &Project, timeout: Duration, out: &mut Vec<Check>) {
         return;
     }
     let auth = format!("Convex {}", key.value);
+    let mut accepted = false;
     out.push(
         match get_status(addr, "/api/check_admin_key", Some(&auth), timeout) {
-            Ok(200) => Check::pass(
-                "admin-key",
-                format!("the backend accepts the admin key {where_}"),
-            ),
+            Ok(200) => {
+                accepted = true;
+                Check::pass(
+                    "admin-key",
+                    format!("the backend accepts the admin key {where_}"),
+                )
+            }
             Ok(401) => Check::fail(
                 "admin-key",
                 format!("the backend rejects the admin key {where_} (401 BadAdminKey): it was minted for another INSTANCE_NAME or INSTANCE_SECRET"),
@@ -167,6 +263,9 @@ pub fn check(p: &Project, timeout: Duration, out: &mut Vec<Check>) {
             ),
         },
     );
+    if accepted {
+        super::auth::check_live(p, addr, &key.value, timeout, out);
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! list; they all read the same [`Project`] (files read once, the process
 //! environment captured once) so tests can inject every input.
 
+pub mod auth;
 pub mod cli_pin;
 pub mod database;
 pub mod dns;
@@ -141,10 +142,13 @@ pub const CHECK_IDS: &[&str] = &[
     "convex-deployment",
     "secret-modes",
     "secret-gitignored",
+    "auth-keys",
+    "auth-dotenv",
     "images-present",
     "stack-backend",
     "backend-version",
     "admin-key",
+    "auth-env",
 ];
 
 /// How the checks run; tests replace the system files and the timeouts.
@@ -405,6 +409,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     urls::check(project, &mut out);
     urls::check_ports(project, &mut out);
     secrets::check(project, &mut out);
+    auth::check(project, &mut out);
     if let Some(stack) = &stack {
         stack::check(project, stack, &mut out);
     }

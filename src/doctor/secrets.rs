@@ -197,7 +197,7 @@ impl Ignore {
 }
 
 #[cfg(unix)]
-fn mode(path: &Path) -> Option<u32> {
+pub(crate) fn mode(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path)
         .ok()
@@ -205,7 +205,7 @@ fn mode(path: &Path) -> Option<u32> {
 }
 
 #[cfg(not(unix))]
-fn mode(_: &Path) -> Option<u32> {
+pub(crate) fn mode(_: &Path) -> Option<u32> {
     None
 }
 

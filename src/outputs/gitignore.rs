@@ -7,6 +7,8 @@ pub const ENTRIES: &[&str] = &[
     ".env.docker",
     ".env.local",
     ".env*.local",
+    // Convex Auth's JWT key pair (auth = convex-auth), made by scripts/convex-auth.sh
+    ".convex-auth/",
     "backups/",
     "node_modules/",
     ".convex-scaffold/logs/",

@@ -218,6 +218,11 @@ fn a_clean_project_passes_offline() {
             "database-password",
             "database-ssl",
             "database-exists",
+            // Only with auth = convex-auth (auth-dotenv also with a key
+            // misplaced into a dotenv file).
+            "auth-keys",
+            "auth-dotenv",
+            "auth-env",
         ]
         .contains(id);
         assert_eq!(checks.contains_key(*id), expected, "{id}");

@@ -343,6 +343,7 @@ fn without_a_terminal_and_without_yes_it_lists_the_questions() {
         "frontend=none",
         "storage=local",
         "database=sqlite",
+        "auth=none",
         "platform=docker",
         "wildcard_domain=",
         "agent_name=main",

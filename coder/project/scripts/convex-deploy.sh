@@ -31,3 +31,9 @@ if [ -f "$PROJECT_DIR/convex/health.ts" ]; then
     *) die "functions did not deploy: health:ping answered '$reply'" ;;
   esac
 fi
+
+# auth = convex-auth: the deployment's JWT_PRIVATE_KEY, JWKS and SITE_URL
+# (made once, set only when they differ, never printed).
+if [ "${CONVEX_AUTH:-none}" = convex-auth ]; then
+  "$(dirname "${BASH_SOURCE[0]}")/convex-auth.sh"
+fi

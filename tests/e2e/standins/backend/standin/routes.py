@@ -91,6 +91,12 @@ def _run(h, udf_type: Optional[str], path: str, args: Any) -> None:
         if not server.BACKEND.key_ok(key):
             raise server.bad_admin_key()
         admin = True
+    # Upstream takes the arguments as an object or, as ConvexHttpClient
+    # sends them, as an array holding that one object.
+    if isinstance(args, list):
+        if len(args) != 1 or not isinstance(args[0], dict):
+            raise HttpError(400, "BadJsonBody", "args must be an object or an array of one object")
+        args = args[0]
     h.send_json(200, functions.http_result(path, args, udf_type, admin))
 
 
