@@ -335,8 +335,9 @@ pub fn check_live(
         out.push(Check::fail(
             "auth-env",
             format!(
-                "{} on the deployment differ from {KEY_DIR}/ (values not shown): the keys were changed elsewhere",
-                differs.join(", ")
+                "{} on the deployment {} from {KEY_DIR}/ (values not shown): the keys were changed elsewhere",
+                differs.join(" and "),
+                if differs.len() == 1 { "differs" } else { "differ" }
             ),
             "keep the deployment's pair: scripts/convex-auth.sh --adopt; or replace both: scripts/convex-auth.sh --rotate (signs every user out)",
         ));

@@ -521,7 +521,7 @@ fn every_catalogue_entry_has_a_sample() {
         "12:00:00 [convex] ERROR: corrupt bundle entry (path)",
         "12:00:00 [dockerd] ERROR: could not launch dockerd",
         "12:00:00 [convex-stop] ERROR: could not signal dockerd",
-        "[convex] ERROR: JWKS on the deployment differ from .convex-auth/ (values not shown)",
+        "[convex] ERROR: the key pair on the deployment is not the one in .convex-auth/: JWKS differs (values not shown)",
         "[convex] ERROR: `convex env set JWKS` failed (exit 1)",
     ];
     let findings = scan_bytes(samples.join("\n").as_bytes());

@@ -87,7 +87,7 @@ exit 0
     bin
 }
 
-fn doctor(dir: &Path) -> assert_cmd::Command {
+pub(crate) fn doctor(dir: &Path) -> assert_cmd::Command {
     let mut cmd = bin();
     for key in ENV_KEYS {
         cmd.env_remove(key);

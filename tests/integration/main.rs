@@ -3,6 +3,7 @@
 
 mod support;
 
+mod auth;
 mod coder_start;
 mod coder_template;
 mod database;

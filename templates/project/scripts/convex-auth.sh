@@ -240,11 +240,12 @@ for name in "${AUTH_VARS[@]}"; do
   fi
 done
 if [ "${#differs[@]}" -gt 0 ]; then
+  if [ "${#differs[@]}" = 1 ]; then differ="${differs[0]} differs"; else differ="JWT_PRIVATE_KEY and JWKS differ"; fi
   if [ "$mode" = check ]; then
-    log "auth: ${differs[*]} on the deployment differ from .convex-auth/ (values not shown)"
+    log "auth: the key pair on the deployment is not the one in .convex-auth/: $differ (values not shown)"
     exit 1
   fi
-  die "${differs[*]} on the deployment differ from .convex-auth/ (values not shown), and replacing a signing key signs every user out, so nothing was changed. Keep the deployment's keys: scripts/convex-auth.sh --adopt. Replace them with the ones in .convex-auth/: scripts/convex-auth.sh --rotate makes a new pair for both"
+  die "the key pair on the deployment is not the one in .convex-auth/: $differ (values not shown), and replacing a signing key signs every user out, so nothing was changed. Keep the deployment's keys: scripts/convex-auth.sh --adopt. Replace them with the ones in .convex-auth/: scripts/convex-auth.sh --rotate makes a new pair for both"
 fi
 site_changes=0
 [ "${on_deployment[SITE_URL]}" = "$want_site" ] || site_changes=1

@@ -112,7 +112,7 @@ auth_story() {
   (cd "$dir" && CI=1 "${PM_EXEC[@]}" convex env set JWKS '{"keys":[]}' >/dev/null 2>&1) || fail "setting JWKS by hand with the CLI"
   out="$(expect_failure bash -c "cd '$dir' && bash scripts/convex-deploy.sh")" || fail "convex-deploy.sh must refuse a JWKS changed on the deployment"
   all+="$out"
-  assert_contains "$out" "JWKS on the deployment differ from .convex-auth/" "the refusal"
+  assert_contains "$out" "the key pair on the deployment is not the one in .convex-auth/: JWKS differs" "the refusal"
   assert_contains "$out" "scripts/convex-auth.sh --rotate" "the refusal names the way out"
   assert_eq "$(deployment_var "$dir" JWKS)" '{"keys":[]}' "the hand-set JWKS after the refusal"
   assert_eq "$(cat "$dir/.convex-auth/JWKS")" "$jwks_before" "the JWKS file after the refusal"

@@ -1,0 +1,637 @@
+//! `auth = convex-auth`: the answer's rules, what it renders, the generated
+//! scripts/convex-auth.sh run for real (bash, real node:crypto) against the
+//! backend stand-in of scripts.rs and a stub package manager whose
+//! `exec convex env get/set` keeps the deployment's variables in a folder,
+//! taking values the way each CLI generation does (--from-file since 1.33,
+//! stdin since 1.27, else an argument, echoed back as 1.24.8 does), and the
+//! doctor's auth checks, offline and against a small HTTP server.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::scripts::{start_backend, KEY};
+use crate::support::*;
+
+/// A stub pnpm: `--version` answers the pin; `exec convex env get NAME`
+/// prints `$STUB_ENV/NAME`; `exec convex env set` stores the value given by
+/// --from-file, stdin (one trailing newline dropped, as the CLI does) or an
+/// argument after `--`, logging only the style. STUB_SET_FAILS=1 makes a set
+/// fail after echoing the value, like 1.24.8's "Successfully set" line.
+fn auth_stubs(root: &Path) -> (PathBuf, PathBuf) {
+    let bin = root.join("stub-bin");
+    let env = root.join("deployment-env");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&env).unwrap();
+    let log = root.join("calls.log");
+    let pnpm = format!(
+        r#"#!/usr/bin/env bash
+if [ "$1" = --version ]; then
+  sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json; exit 0
+fi
+[ "$1 $2 $3" = "exec convex env" ] || {{ echo "pnpm $*" >> "{log}"; exit 0; }}
+shift 3
+cmd="$1"; shift
+case "$cmd" in
+  get) echo "get $1" >> "{log}"; [ ! -f "{env}/$1" ] || cat "{env}/$1"; exit 0 ;;
+  set)
+    if [ "$1" = -- ]; then style=argument; name="$2"; value="$3"
+    elif [ "${{2:-}}" = --from-file ]; then style=from-file; name="$1"; value="$(cat "$3"; printf x)"; value="${{value%x}}"
+    else style=stdin; name="$1"; value="$(cat; printf x)"; value="${{value%x}}"; value="${{value%$'\n'}}"
+    fi
+    echo "set $name $style" >> "{log}"
+    if [ -n "${{STUB_SET_FAILS:-}}" ]; then echo "Successfully set $name to \"$value\" (not really)"; echo "Error: 500 stub" >&2; exit 1; fi
+    printf '%s' "$value" > "{env}/$name"; exit 0 ;;
+esac
+exit 0
+"#,
+        log = log.display(),
+        env = env.display()
+    );
+    let path = bin.join("pnpm");
+    std::fs::write(&path, pnpm).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (bin, env)
+}
+
+/// A convex-auth project on the backend stand-in's port, with the pinned
+/// CLI "installed" (so no install runs) and a working admin key.
+fn auth_project(sb: &Sandbox, port: u16, args: &[&str]) -> PathBuf {
+    let mut all = vec!["--set", "auth=convex-auth"];
+    all.extend_from_slice(args);
+    let dir = sb.new_project("app", &all);
+    let env = text(&dir, ".env.docker").replace("PORT=3210", &format!("PORT={port}"));
+    std::fs::write(dir.join(".env.docker"), env).unwrap();
+    std::fs::write(
+        dir.join(".env.local"),
+        format!(
+            "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:{port}\nCONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n"
+        ),
+    )
+    .unwrap();
+    let pin = text(&dir, "scripts/convex-config.sh")
+        .lines()
+        .find_map(|l| l.strip_prefix("CONVEX_VERSION=").map(str::to_owned))
+        .unwrap();
+    std::fs::create_dir_all(dir.join("node_modules/convex")).unwrap();
+    std::fs::write(
+        dir.join("node_modules/convex/package.json"),
+        format!("{{\"version\": \"{pin}\"}}"),
+    )
+    .unwrap();
+    dir
+}
+
+fn run_auth(dir: &Path, args: &[&str], bin: &Path, extra: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new("bash");
+    cmd.arg(dir.join("scripts/convex-auth.sh"))
+        .args(args)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env_remove("CONVEX_SELF_HOSTED_URL")
+        .env_remove("CONVEX_DEPLOYMENT")
+        .env_remove("CONVEX_AUTH_SITE_URL")
+        .env_remove("CONVEX_SCAFFOLD_SITE_URL")
+        .env_remove("CONVEX_FRONTEND_PORT")
+        .env("CONVEX_UP_TIMEOUT", "10")
+        .current_dir(dir);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("bash runs")
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// The whole story for one CLI generation: made once, three variables set
+/// the way that CLI takes them, nothing printed, a second run changes nothing.
+fn makes_once_and_sets_three_vars(release: &[&str], style: &str) {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = auth_project(&sb, port, release);
+    let (bin, env) = auth_stubs(sb.tmp.path());
+    let out = run_auth(&dir, &[], &bin, &[]);
+    let said = stderr(&out);
+    assert!(out.status.success(), "{said}");
+    let private = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY"));
+    let jwks = read(&dir.join(".convex-auth/JWKS"));
+    assert!(
+        private.starts_with("-----BEGIN PRIVATE KEY----- ")
+            && private.ends_with(" -----END PRIVATE KEY-----"),
+        "one-line PKCS#8"
+    );
+    assert!(!private.contains('\n'));
+    let jwks_json: serde_json::Value = serde_json::from_str(&jwks).unwrap();
+    assert_eq!(jwks_json["keys"][0]["use"], "sig");
+    assert_eq!(jwks_json["keys"][0]["kty"], "RSA");
+    assert_eq!(jwks_json["keys"][0]["e"], "AQAB");
+    assert_eq!(mode(&dir.join(".convex-auth")), 0o700);
+    assert_eq!(mode(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), 0o600);
+    assert_eq!(mode(&dir.join(".convex-auth/JWKS")), 0o600);
+    assert_eq!(read(&env.join("JWT_PRIVATE_KEY")), private);
+    assert_eq!(read(&env.join("JWKS")), jwks);
+    assert_eq!(read(&env.join("SITE_URL")), "http://localhost:5173");
+    let log = read(&sb.path("calls.log"));
+    assert!(
+        log.contains(&format!("set JWT_PRIVATE_KEY {style}")),
+        "{log}"
+    );
+    assert!(log.contains(&format!("set JWKS {style}")), "{log}");
+    assert!(
+        !said.contains(&private[30..90]),
+        "the private key was printed"
+    );
+    assert!(said.contains("making the JWT key pair"), "{said}");
+    assert_eq!(
+        said.contains("process list"),
+        style == "argument",
+        "the argv note: {said}"
+    );
+
+    // A second run reads, compares and sets nothing.
+    std::fs::write(sb.path("calls.log"), "").unwrap();
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing changed"), "{}", stderr(&out));
+    let log = read(&sb.path("calls.log"));
+    assert!(!log.contains("set "), "a second run set something: {log}");
+    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), private);
+    let out = run_auth(&dir, &["--check"], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn cli_1_48_sets_the_keys_from_files() {
+    makes_once_and_sets_three_vars(&[], "from-file");
+}
+
+#[test]
+fn cli_1_29_pipes_the_keys_in() {
+    makes_once_and_sets_three_vars(&["--release", "2025-09-12"], "stdin");
+}
+
+#[test]
+fn cli_1_24_passes_the_keys_as_arguments_and_says_so() {
+    makes_once_and_sets_three_vars(&["--release", "2025-05-29"], "argument");
+}
+
+#[test]
+fn a_key_changed_on_the_deployment_is_never_replaced_silently() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = auth_project(&sb, port, &[]);
+    let (bin, env) = auth_stubs(sb.tmp.path());
+    assert!(run_auth(&dir, &[], &bin, &[]).status.success());
+    let private = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY"));
+
+    std::fs::write(env.join("JWKS"), r#"{"keys":[]}"#).unwrap();
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("the key pair on the deployment is not the one in .convex-auth/: JWKS differs"),
+        "{said}"
+    );
+    assert!(
+        said.contains("--adopt") && said.contains("--rotate"),
+        "{said}"
+    );
+    assert_eq!(read(&env.join("JWKS")), r#"{"keys":[]}"#, "overwritten");
+    assert_eq!(
+        run_auth(&dir, &["--check"], &bin, &[]).status.code(),
+        Some(1)
+    );
+    // --adopt refuses a deployment "pair" whose JWKS is not the key's.
+    let out = run_auth(&dir, &["--adopt"], &bin, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("are not one key pair"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), private);
+
+    // --rotate: a new pair on both sides.
+    let out = run_auth(&dir, &["--rotate"], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rotated = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY"));
+    assert_ne!(rotated, private);
+    assert_eq!(read(&env.join("JWT_PRIVATE_KEY")), rotated);
+    assert_eq!(
+        read(&env.join("JWKS")),
+        read(&dir.join(".convex-auth/JWKS"))
+    );
+
+    // Lost local files: the deployment's pair is kept and saved, not replaced.
+    std::fs::remove_dir_all(dir.join(".convex-auth")).unwrap();
+    std::fs::write(sb.path("calls.log"), "").unwrap();
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("kept it and saved it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), rotated);
+    assert!(
+        !read(&sb.path("calls.log")).contains("set JWT"),
+        "a key was set"
+    );
+
+    // Half a pair locally: refused, nothing made.
+    std::fs::remove_file(dir.join(".convex-auth/JWKS")).unwrap();
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("only one of .convex-auth/JWT_PRIVATE_KEY"));
+    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), rotated);
+}
+
+#[test]
+fn site_url_follows_the_frontend_and_a_failed_set_hides_the_value() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = auth_project(
+        &sb,
+        port,
+        &["--release", "2025-05-29", "--set", "frontend=nextjs"],
+    );
+    let (bin, env) = auth_stubs(sb.tmp.path());
+    // A set that fails after echoing the value (as CLI 1.24.8 prints it).
+    let out = run_auth(&dir, &[], &bin, &[("STUB_SET_FAILS", "1")]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    let private = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY"));
+    assert!(said.contains("<value hidden>"), "{said}");
+    assert!(
+        !said.contains(&private[30..90]),
+        "the failure printed the key"
+    );
+    assert!(
+        said.contains("`convex env set JWT_PRIVATE_KEY` failed"),
+        "{said}"
+    );
+
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&env.join("SITE_URL")), "http://localhost:3000");
+    let coder = "https://frontend--main--ws--me.coder.example.com";
+    let out = run_auth(&dir, &[], &bin, &[("CONVEX_SCAFFOLD_SITE_URL", coder)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("SITE_URL http://localhost:3000 -> {coder}")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&env.join("SITE_URL")), coder);
+    let out = run_auth(&dir, &[], &bin, &[("CONVEX_AUTH_SITE_URL", "not a url")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("SITE_URL 'not a url' is not an http(s) URL"));
+}
+
+#[test]
+fn auth_none_does_nothing_and_deploy_runs_the_auth_sync() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let plain = sb.new_project("plain", &[]);
+    let (bin, env) = auth_stubs(sb.tmp.path());
+    let out = run_auth(&plain, &[], &bin, &[]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("auth = none in this project: nothing to do"));
+    assert!(!plain.join(".convex-auth").exists());
+
+    let dir = auth_project(&sb, port, &[]);
+    let out = Command::new("bash")
+        .arg(dir.join("scripts/convex-deploy.sh"))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env_remove("CONVEX_SELF_HOSTED_URL")
+        .env_remove("CONVEX_DEPLOYMENT")
+        .env("CONVEX_UP_TIMEOUT", "10")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(read(&env.join("JWKS")).contains("\"kty\":\"RSA\""));
+}
+
+#[test]
+fn the_answer_is_refused_where_it_cannot_work() {
+    let sb = Sandbox::new();
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("a"))
+        .args([
+            "--yes",
+            "--set",
+            "auth=convex-auth",
+            "--set",
+            "frontend=none",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("auth = \"convex-auth\"") && said.contains("frontend = none"),
+        "{said}"
+    );
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("b"))
+        .args([
+            "--yes",
+            "--set",
+            "auth=convex-auth",
+            "--set",
+            "wildcard_domain=*.coder.example.com",
+            "--set",
+            "app_share=owner",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("provider discovery"));
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("c"))
+        .args(["--yes", "--set", "auth=clerk"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must be one of none, convex-auth"));
+    for d in ["a", "b", "c"] {
+        assert!(!sb.path(d).exists(), "{d} was written");
+    }
+    // Without a wildcard domain an owner share is fine (the site URL is local).
+    sb.new_project(
+        "d",
+        &["--set", "auth=convex-auth", "--set", "app_share=owner"],
+    );
+}
+
+#[test]
+fn the_coder_template_carries_the_site_url_and_never_a_key() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project(
+        "app",
+        &[
+            "--set",
+            "auth=convex-auth",
+            "--set",
+            "wildcard_domain=*.coder.example.com",
+        ],
+    );
+    let tf = text(&dir, "coder/convex.tf");
+    hcl::from_str::<hcl::Body>(&tf).expect("convex.tf parses");
+    assert!(tf.contains(
+        "CONVEX_SCAFFOLD_SITE_URL = local.public_urls ? \"${local.access_scheme}://${local.app_hosts.frontend}${local.app_port_suffix}\""
+    ));
+    assert!(
+        tf.contains("!startswith(f, \".convex-auth/\")"),
+        "the bundle skips key files"
+    );
+    assert!(text(&dir, ".gitignore")
+        .lines()
+        .any(|l| l == ".convex-auth/"));
+    assert!(text(&dir, "scripts/convex-config.sh").contains("CONVEX_AUTH=convex-auth\n"));
+    let plain = sb.new_project("plain", &[]);
+    assert!(!text(&plain, "coder/convex.tf").contains("CONVEX_SCAFFOLD_SITE_URL"));
+    assert!(text(&plain, "scripts/convex-config.sh").contains("CONVEX_AUTH=none\n"));
+    // A state file from before the key reads as auth = none.
+    let state = text(&plain, "convex-scaffold.toml");
+    let old: String = state
+        .lines()
+        .filter(|l| !l.starts_with("auth ="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(old, state, "the state records auth");
+    std::fs::write(plain.join("convex-scaffold.toml"), old).unwrap();
+    let out = bin().arg("upgrade").arg(&plain).output().unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    let changed: Vec<&str> = said
+        .lines()
+        .filter(|l| l.starts_with("updated") || l.starts_with("added") || l.starts_with("merged"))
+        .collect();
+    assert_eq!(changed, ["updated       convex-scaffold.toml"], "{said}");
+    assert!(text(&plain, "convex-scaffold.toml").contains("auth = \"none\""));
+}
+
+/// A deployment API stand-in for the doctor: /version, /api/check_admin_key,
+/// and either GET /api/v1/list_environment_variables or (when `list` is
+/// false) a 404 there and the system query on POST /api/query.
+fn env_backend(vars: serde_json::Value, list: bool) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let (status, reply) = if request.starts_with("GET /version") {
+                ("200 OK", "unknown".to_owned())
+            } else if request.starts_with("GET /api/check_admin_key") {
+                ("200 OK", "{}".to_owned())
+            } else if request.starts_with("GET /api/v1/list_environment_variables") && list {
+                (
+                    "200 OK",
+                    serde_json::json!({ "environmentVariables": vars }).to_string(),
+                )
+            } else if request.starts_with("POST /api/query") && !list {
+                let args: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let name = args["args"][0]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let value = vars
+                    .get(&name)
+                    .map(|v| serde_json::json!({ "name": name, "value": v }))
+                    .unwrap_or(serde_json::Value::Null);
+                // Chunked, as a streaming server may answer.
+                let json = serde_json::json!({ "status": "success", "value": value }).to_string();
+                let (a, b) = json.split_at(json.len() / 2);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n",
+                    a.len(),
+                    b.len()
+                );
+                continue;
+            } else {
+                ("404 Not Found", String::new())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+    port
+}
+
+fn doctor_json(dir: &Path) -> (String, serde_json::Value) {
+    let out = crate::doctor::doctor(dir)
+        .arg("--json")
+        .env_remove("CONVEX_AUTH_SITE_URL")
+        .env_remove("CONVEX_SCAFFOLD_SITE_URL")
+        .env_remove("CONVEX_FRONTEND_PORT")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    (text, json)
+}
+
+fn check<'a>(report: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+    report["checks"].as_array()?.iter().find(|c| c["id"] == id)
+}
+
+fn write_keys(dir: &Path, private: &str, jwks: &str) {
+    let keys = dir.join(".convex-auth");
+    std::fs::create_dir_all(&keys).unwrap();
+    for (name, value) in [("JWT_PRIVATE_KEY", private), ("JWKS", jwks)] {
+        std::fs::write(keys.join(name), value).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(keys.join(name), std::fs::Permissions::from_mode(0o600))
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn doctor_checks_the_key_files_and_the_deployment_without_printing_a_key() {
+    let body = "MIIEvQ".to_owned() + &"A".repeat(1600);
+    let private = format!("-----BEGIN PRIVATE KEY----- {body} -----END PRIVATE KEY-----");
+    let jwks = r#"{"keys":[{"use":"sig","kty":"RSA","n":"xyz","e":"AQAB"}]}"#;
+    for list in [true, false] {
+        let sb = Sandbox::new();
+        let all = serde_json::json!({
+            "JWT_PRIVATE_KEY": private, "JWKS": jwks, "SITE_URL": "http://localhost:5173"
+        });
+        let port = env_backend(all, list);
+        let dir = auth_project(&sb, port, &[]);
+        // No keys yet: a warning, and the deployment has them (not ours).
+        let (_, report) = doctor_json(&dir);
+        assert_eq!(check(&report, "auth-keys").unwrap()["status"], "warn");
+        write_keys(&dir, &private, jwks);
+        let (text, report) = doctor_json(&dir);
+        assert_eq!(
+            check(&report, "auth-keys").unwrap()["status"],
+            "pass",
+            "{text}"
+        );
+        assert_eq!(
+            check(&report, "auth-env").unwrap()["status"],
+            "pass",
+            "{text}"
+        );
+        assert_eq!(
+            check(&report, "auth-dotenv").unwrap()["status"],
+            "pass",
+            "{text}"
+        );
+        assert!(!text.contains(&body[..40]), "the doctor printed the key");
+
+        // The deployment's JWKS is another: fail, named, no value shown.
+        write_keys(
+            &dir,
+            &private,
+            r#"{"keys":[{"use":"sig","kty":"RSA","n":"other","e":"AQAB"}]}"#,
+        );
+        let (text, report) = doctor_json(&dir);
+        let c = check(&report, "auth-env").unwrap();
+        assert_eq!(c["status"], "fail", "{text}");
+        assert!(c["message"]
+            .as_str()
+            .unwrap()
+            .contains("JWKS on the deployment differ"));
+        assert!(!text.contains("xyz"));
+    }
+
+    // Nothing set on the deployment: fail, with the known issue.
+    let sb = Sandbox::new();
+    let port = env_backend(serde_json::json!({}), true);
+    let dir = auth_project(&sb, port, &[]);
+    write_keys(&dir, &private, jwks);
+    let (text, report) = doctor_json(&dir);
+    let c = check(&report, "auth-env").unwrap();
+    assert_eq!(c["status"], "fail", "{text}");
+    assert_eq!(c["issue"], "auth-env-missing");
+    assert!(c["message"]
+        .as_str()
+        .unwrap()
+        .contains("JWT_PRIVATE_KEY, JWKS, SITE_URL not set"));
+
+    // Open modes, a multi-line key, and a key in .env.local.
+    std::fs::write(
+        dir.join(".convex-auth/JWT_PRIVATE_KEY"),
+        private.replace(" MIIE", "\nMIIE"),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.join(".convex-auth/JWKS"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+    }
+    let local =
+        crate::support::text(&dir, ".env.local") + &format!("JWT_PRIVATE_KEY=\"{private}\"\n");
+    std::fs::write(dir.join(".env.local"), local).unwrap();
+    let (text, report) = doctor_json(&dir);
+    let c = check(&report, "auth-keys").unwrap();
+    assert_eq!(c["status"], "fail", "{text}");
+    let message = c["message"].as_str().unwrap();
+    assert!(
+        message.contains("spans several lines") && message.contains("mode 0644"),
+        "{message}"
+    );
+    let c = check(&report, "auth-dotenv").unwrap();
+    assert_eq!(c["status"], "warn");
+    assert!(c["message"]
+        .as_str()
+        .unwrap()
+        .contains("JWT_PRIVATE_KEY in .env.local"));
+    assert!(!text.contains(&body[..40]), "the doctor printed the key");
+}
