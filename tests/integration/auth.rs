@@ -206,7 +206,9 @@ fn a_key_changed_on_the_deployment_is_never_replaced_silently() {
     assert_eq!(out.status.code(), Some(1));
     let said = stderr(&out);
     assert!(
-        said.contains("the key pair on the deployment is not the one in .convex-auth/: JWKS differs"),
+        said.contains(
+            "the key pair on the deployment is not the one in .convex-auth/: JWKS differs"
+        ),
         "{said}"
     );
     assert!(
