@@ -67,7 +67,7 @@ ws_prepare() {
   mkdir -p "$WS_OUT"
 
   t0=$SECONDS
-  new_project "$WS_NAME" || return 1
+  new_project "$WS_NAME" ${WS_NEW_ARGS[@]+"${WS_NEW_ARGS[@]}"} || return 1
   WS_BACKEND_IMAGE="$(sed -n 's/^ *image: *\(.*convex-backend.*\)$/\1/p' "$WS_PROJECT/docker-compose.yml" | head -1 | tr -d "\"'")"
   WS_DASHBOARD_IMAGE="$(sed -n 's/^ *image: *\(.*convex-dashboard.*\)$/\1/p' "$WS_PROJECT/docker-compose.yml" | head -1 | tr -d "\"'")"
   major="$(python3 -c 'import json,re,sys; e=json.load(open(sys.argv[1])).get("engines",{}).get("node",""); m=re.search(r"(\d+)", e); print(m.group(1) if m else 18)' "$WS_PROJECT/package.json")"
@@ -286,6 +286,44 @@ ws_expect_running() {
     '"success"' "health:ping after the start" || return 1
 }
 
+# auth = convex-auth (scenario 71): the inner backend holds the pair from the
+# workspace's .convex-auth/ and SITE_URL = the Frontend app's URL that the
+# template evaluated (CONVEX_SCAFFOLD_SITE_URL); the first start sets them,
+# a restart changes nothing; the private key is in no start output or log.
+ws_expect_auth() {
+  local when="$1" dir="$WS_PROJECT_DIR" want scratch="$E2E_RUN/ws-$WS_NAME-auth" log body
+  want="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("CONVEX_SCAFFOLD_SITE_URL", ""))' "$WS_SCRIPTS/env.json")"
+  assert_contains "$want" "://frontend--main--" "CONVEX_SCAFFOLD_SITE_URL as the template evaluates it" || return 1
+  ws_exec cat "$dir/.convex-auth/JWT_PRIVATE_KEY" >"$scratch.priv" || { fail "no .convex-auth/JWT_PRIVATE_KEY in the workspace"; return 1; }
+  ws_exec cat "$dir/.convex-auth/JWKS" >"$scratch.jwks"
+  assert_eq "$(ws_exec stat -c %a "$dir/.convex-auth/JWT_PRIVATE_KEY")" 600 ".convex-auth/JWT_PRIVATE_KEY mode" || return 1
+  ws_exec curl -fsS -m 10 -H "Authorization: Convex $WS_KEY" http://127.0.0.1:3210/api/v1/list_environment_variables >"$scratch.env" ||
+    { fail "listing the workspace deployment's variables"; return 1; }
+  python3 - "$scratch.env" "$scratch.priv" "$scratch.jwks" "$want" <<'PY' || { fail "the workspace deployment's auth variables are not the workspace's key files and the frontend URL"; return 1; }
+import json, sys
+env = json.load(open(sys.argv[1]))["environmentVariables"]
+priv, jwks = open(sys.argv[2]).read(), open(sys.argv[3]).read()
+ok = priv.startswith("-----BEGIN PRIVATE KEY----- ") and env.get("JWT_PRIVATE_KEY") == priv and env.get("JWKS") == jwks and env.get("SITE_URL") == sys.argv[4]
+if not ok:
+    print("JWT_PRIVATE_KEY matches:", env.get("JWT_PRIVATE_KEY") == priv, "JWKS matches:", env.get("JWKS") == jwks,
+          "SITE_URL:", env.get("SITE_URL"), file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+  log="$(docker exec "$WS_CONTAINER" cat /tmp/convex-scaffold/convex-start.log 2>/dev/null || true)"
+  case "$when" in
+    first) assert_contains "$log" "set SITE_URL=$want on the deployment" "start log (the first start sets SITE_URL)" || return 1 ;;
+    *) assert_contains "$log" "already set on the deployment; nothing changed" "start log (a restart changes nothing)" || return 1 ;;
+  esac
+  body="$(sed 's/^-----BEGIN PRIVATE KEY----- //' "$scratch.priv" | cut -c1-48)"
+  rm -f "$scratch".*
+  [ "${#body}" -eq 48 ] || { fail "the private key file is too short"; return 1; }
+  if grep -rqF -- "$body" "$WS_OUT" || grep -qF -- "$body" <<<"$log"; then
+    fail "the private key is in the workspace start's output or log (not shown)"
+    return 1
+  fi
+  ws_log "auth ($when): the deployment holds the workspace's key pair and SITE_URL=$want; no key in any output"
+}
+
 ws_stop() {
   ws_agent_script convex_stop
   sed 's/^/    [convex_stop] /' "$WS_OUT/convex_stop.out" >&2
@@ -354,13 +392,16 @@ scenario_70_workspace_owner_share() {
 }
 
 # Public share, the project from git_url (a bare repository whose last commit
-# deletes scripts/convex-reset.sh), then a non-default port in .env.docker.
+# deletes scripts/convex-reset.sh), with auth = convex-auth, then a
+# non-default port in .env.docker.
 scenario_71_workspace_public_share_git() {
+  local WS_NEW_ARGS=(--set auth=convex-auth)
   ws_prepare ws-public repo
   ws_eval public
   ws_create_container
   ws_start "first start"
   soft ws_expect_running
+  soft ws_expect_auth first
   local key1="$WS_KEY"
   soft ws_exec test -d .git
   soft ws_absent scripts/convex-reset.sh "a file the repository deleted was restored from the template's copy (defect 6)"
@@ -373,6 +414,7 @@ scenario_71_workspace_public_share_git() {
   ws_start "restart (new container)"
   soft ws_expect_running
   ws_expect_restart "$key1"
+  soft ws_expect_auth restart
   soft ws_absent .env.docker.example "a file deleted in the git checkout came back at the restart (defect 6)"
 
   # Ports the template's apps do not proxy are refused clearly (defect 3).
