@@ -6,8 +6,6 @@
 //! stdin since 1.27, else an argument, echoed back as 1.24.8 does), and the
 //! doctor's auth checks, offline and against a small HTTP server.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -87,9 +85,17 @@ fn auth_project(sb: &Sandbox, port: u16, args: &[&str]) -> PathBuf {
     dir
 }
 
-fn run_auth(dir: &Path, args: &[&str], bin: &Path, extra: &[(&str, &str)]) -> std::process::Output {
+/// Runs a generated script with the stubs first on PATH and the variables
+/// a developer's shell may hold removed.
+fn run_script(
+    dir: &Path,
+    script: &str,
+    args: &[&str],
+    bin: &Path,
+    extra: &[(&str, &str)],
+) -> std::process::Output {
     let mut cmd = Command::new("bash");
-    cmd.arg(dir.join("scripts/convex-auth.sh"))
+    cmd.arg(dir.join("scripts").join(script))
         .args(args)
         .env(
             "PATH",
@@ -110,6 +116,10 @@ fn run_auth(dir: &Path, args: &[&str], bin: &Path, extra: &[(&str, &str)]) -> st
         cmd.env(k, v);
     }
     cmd.output().expect("bash runs")
+}
+
+fn run_auth(dir: &Path, args: &[&str], bin: &Path, extra: &[(&str, &str)]) -> std::process::Output {
+    run_script(dir, "convex-auth.sh", args, bin, extra)
 }
 
 fn stderr(out: &std::process::Output) -> String {
@@ -319,22 +329,7 @@ fn auth_none_does_nothing_and_deploy_runs_the_auth_sync() {
     assert!(!plain.join(".convex-auth").exists());
 
     let dir = auth_project(&sb, port, &[]);
-    let out = Command::new("bash")
-        .arg(dir.join("scripts/convex-deploy.sh"))
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .env_remove("CONVEX_SELF_HOSTED_URL")
-        .env_remove("CONVEX_DEPLOYMENT")
-        .env("CONVEX_UP_TIMEOUT", "10")
-        .current_dir(&dir)
-        .output()
-        .unwrap();
+    let out = run_script(&dir, "convex-deploy.sh", &[], &bin, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(read(&env.join("JWKS")).contains("\"kty\":\"RSA\""));
 }
@@ -444,68 +439,44 @@ fn the_coder_template_carries_the_site_url_and_never_a_key() {
 
 /// A deployment API stand-in for the doctor: /version, /api/check_admin_key,
 /// and either GET /api/v1/list_environment_variables or (when `list` is
-/// false) a 404 there and the system query on POST /api/query.
+/// false) a 404 there and the system query on POST /api/query, answered in
+/// chunks as a streaming server may.
 fn env_backend(vars: serde_json::Value, list: bool) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            let _ = reader.read_line(&mut request);
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0u8; length];
-            let _ = reader.read_exact(&mut body);
-            let (status, reply) = if request.starts_with("GET /version") {
-                ("200 OK", "unknown".to_owned())
-            } else if request.starts_with("GET /api/check_admin_key") {
-                ("200 OK", "{}".to_owned())
-            } else if request.starts_with("GET /api/v1/list_environment_variables") && list {
-                (
+    serve_http(move |req| {
+        if req.line.starts_with("GET /version") {
+            StubReply::new("200 OK", "unknown")
+        } else if req.line.starts_with("GET /api/check_admin_key") {
+            StubReply::new("200 OK", "{}")
+        } else if req
+            .line
+            .starts_with("GET /api/v1/list_environment_variables")
+            && list
+        {
+            StubReply::new(
+                "200 OK",
+                serde_json::json!({ "environmentVariables": vars }).to_string(),
+            )
+        } else if req.line.starts_with("POST /api/query") && !list {
+            let args: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+            let name = args["args"][0]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let value = vars
+                .get(&name)
+                .map(|v| serde_json::json!({ "name": name, "value": v }))
+                .unwrap_or(serde_json::Value::Null);
+            StubReply {
+                chunked: true,
+                ..StubReply::new(
                     "200 OK",
-                    serde_json::json!({ "environmentVariables": vars }).to_string(),
+                    serde_json::json!({ "status": "success", "value": value }).to_string(),
                 )
-            } else if request.starts_with("POST /api/query") && !list {
-                let args: serde_json::Value = serde_json::from_slice(&body).unwrap();
-                let name = args["args"][0]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                let value = vars
-                    .get(&name)
-                    .map(|v| serde_json::json!({ "name": name, "value": v }))
-                    .unwrap_or(serde_json::Value::Null);
-                // Chunked, as a streaming server may answer.
-                let json = serde_json::json!({ "status": "success", "value": value }).to_string();
-                let (a, b) = json.split_at(json.len() / 2);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n",
-                    a.len(),
-                    b.len()
-                );
-                continue;
-            } else {
-                ("404 Not Found", String::new())
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                reply.len()
-            );
+            }
+        } else {
+            StubReply::new("404 Not Found", "")
         }
-    });
-    port
+    })
 }
 
 fn doctor_json(dir: &Path) -> (String, serde_json::Value) {

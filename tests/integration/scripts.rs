@@ -2,7 +2,6 @@
 //! server standing in for the Convex backend (127.0.0.1, a random port) and
 //! stub `docker`/package-manager commands on PATH that log their arguments.
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,57 +14,22 @@ pub(crate) const KEY: &str = "demo|0123456789abcdef";
 /// Answers like the backend: /version, /api/check_admin_key (200 for KEY,
 /// 401 otherwise), /api/query (health:ping). Records request lines.
 pub(crate) fn start_backend() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            if reader.read_line(&mut request).is_err() {
-                continue;
-            }
-            let mut auth = String::new();
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                let lower = line.to_ascii_lowercase();
-                if lower.starts_with("authorization:") {
-                    auth = line["authorization:".len()..].trim().to_owned();
-                }
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0u8; length];
-            let _ = std::io::Read::read_exact(&mut reader, &mut body);
-            log.lock().unwrap().push(request.trim().to_owned());
-            let (status, reply) = if request.starts_with("GET /version") {
-                ("200 OK", "unknown".to_owned())
-            } else if request.starts_with("GET /api/check_admin_key") {
-                if auth == format!("Convex {KEY}") {
-                    ("200 OK", "{\"success\":true}".to_owned())
-                } else {
-                    ("401 Unauthorized", "{\"code\":\"BadAdminKey\"}".to_owned())
-                }
-            } else if request.starts_with("POST /api/query") {
-                (
-                    "200 OK",
-                    "{\"status\":\"success\",\"value\":\"ok\"}".to_owned(),
-                )
+    let port = serve_http(move |req| {
+        log.lock().unwrap().push(req.line.clone());
+        if req.line.starts_with("GET /version") {
+            StubReply::new("200 OK", "unknown")
+        } else if req.line.starts_with("GET /api/check_admin_key") {
+            if req.auth == format!("Convex {KEY}") {
+                StubReply::new("200 OK", "{\"success\":true}")
             } else {
-                ("404 Not Found", String::new())
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                reply.len()
-            );
+                StubReply::new("401 Unauthorized", "{\"code\":\"BadAdminKey\"}")
+            }
+        } else if req.line.starts_with("POST /api/query") {
+            StubReply::new("200 OK", "{\"status\":\"success\",\"value\":\"ok\"}")
+        } else {
+            StubReply::new("404 Not Found", "")
         }
     });
     (port, seen)

@@ -130,3 +130,87 @@ pub fn parse_yaml(text: &str) -> serde_json::Value {
 pub fn compose_unescape(s: &str) -> String {
     s.replace("$$", "$")
 }
+
+/// One request to [`serve_http`]: its request line, Authorization header
+/// and body.
+pub struct StubRequest {
+    pub line: String,
+    pub auth: String,
+    pub body: Vec<u8>,
+}
+
+/// The answer of a [`serve_http`] handler: status line text and body,
+/// sent with Content-Length, or in two chunks with `chunked`.
+pub struct StubReply {
+    pub status: &'static str,
+    pub body: String,
+    pub chunked: bool,
+}
+
+impl StubReply {
+    pub fn new(status: &'static str, body: impl Into<String>) -> Self {
+        StubReply {
+            status,
+            body: body.into(),
+            chunked: false,
+        }
+    }
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 (a random port) for the tests'
+/// backend stand-ins: one request per connection, answered by `handler`.
+pub fn serve_http(handler: impl Fn(&StubRequest) -> StubReply + Send + 'static) -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let (mut auth, mut length) = (String::new(), 0usize);
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+                let lower = header.to_ascii_lowercase();
+                if lower.starts_with("authorization:") {
+                    auth = header["authorization:".len()..].trim().to_owned();
+                }
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let reply = handler(&StubRequest {
+                line: line.trim().to_owned(),
+                auth,
+                body,
+            });
+            let _ = if reply.chunked {
+                let (a, b) = reply.body.split_at(reply.body.len() / 2);
+                write!(
+                    stream,
+                    "HTTP/1.1 {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n",
+                    reply.status,
+                    a.len(),
+                    b.len()
+                )
+            } else {
+                write!(
+                    stream,
+                    "HTTP/1.1 {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                    reply.status,
+                    reply.body.len(),
+                    reply.body
+                )
+            };
+        }
+    });
+    port
+}
