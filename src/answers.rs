@@ -34,7 +34,8 @@ macro_rules! answer_keys_body {
   auth                 none | convex-auth: convex-auth makes the scripts generate the
                        JWT key pair once (.convex-auth/, never committed) and set
                        JWT_PRIVATE_KEY, JWKS and SITE_URL on the deployment after
-                       each deploy; needs frontend=vite|nextjs   [default: none]
+                       each deploy (with a wildcard_domain: app_share=public)
+                                                                     [default: none]
   platform             docker | kubernetes: Coder template flavour   [default: docker]
   convex_version       exact convex CLI version, e.g. 1.24.8         [default: from pins]
   backend_image        backend image pinned by commit SHA or digest  [default: from pins]
@@ -550,17 +551,6 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         }
     }
     if auth == Some(Auth::ConvexAuth) {
-        if frontend == Some(Frontend::None) {
-            errors.push(Invalid {
-                key: "auth",
-                value: "convex-auth".into(),
-                rule: "sets SITE_URL, the URL of the frontend that users sign in on, and frontend = none has \
-                       none; choose frontend=vite or frontend=nextjs, or keep auth=none and set the \
-                       variables yourself"
-                    .into(),
-                example: "none".into(),
-            });
-        }
         if let (Some(share), Some(wildcard)) = (app_share, &wildcard_domain) {
             if share != AppShare::Public && !wildcard.is_empty() {
                 errors.push(Invalid {

@@ -14,9 +14,13 @@ use super::secrets::{mode, Ignore};
 use super::{live, Check, Loaded, Project, ENV_DOCKER, ENV_LOCAL};
 use crate::answers::Auth;
 
-/// Where the script keeps the pair, one file per deployment variable.
+/// Where the script keeps the pair: one file per deployment variable (the
+/// private key's ends in .pem, which dev servers refuse to serve).
 pub const KEY_DIR: &str = ".convex-auth";
-pub const KEY_VARS: &[&str] = &["JWT_PRIVATE_KEY", "JWKS"];
+pub const KEY_FILES: &[(&str, &str)] = &[
+    ("JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY.pem"),
+    ("JWKS", "JWKS.json"),
+];
 
 fn auth_on(p: &Project) -> bool {
     p.state
@@ -64,10 +68,10 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
         return;
     }
     let dir = p.dir.join(KEY_DIR);
-    let present: Vec<&str> = KEY_VARS
+    let present: Vec<(&str, &str)> = KEY_FILES
         .iter()
         .copied()
-        .filter(|v| dir.join(v).is_file())
+        .filter(|(_, file)| dir.join(file).is_file())
         .collect();
     if present.is_empty() {
         out.push(Check::warn(
@@ -79,45 +83,47 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
     }
     let mut problems = Vec::new();
     let mut fixes = Vec::new();
-    if present.len() < KEY_VARS.len() {
-        problems.push(format!("{KEY_DIR}/ holds only {}", present.join(", ")));
+    if present.len() < KEY_FILES.len() {
+        let files: Vec<&str> = present.iter().map(|(_, f)| *f).collect();
+        problems.push(format!("{KEY_DIR}/ holds only {}", files.join(", ")));
         fixes.push(
-            "restore the other file from a backup, or make a new pair: scripts/convex-auth.sh --rotate (signs every user out)"
+            "keep the deployment's pair: scripts/convex-auth.sh --adopt; or make a new pair: scripts/convex-auth.sh --rotate (signs every user out)"
                 .to_owned(),
         );
     }
-    for var in &present {
-        let path = dir.join(var);
+    for (var, file) in &present {
+        let path = dir.join(file);
         let text = match super::read_text(&path) {
             Loaded::Ok(text) => text,
             Loaded::Missing => continue,
             Loaded::Unreadable(e) => {
-                problems.push(format!("{KEY_DIR}/{var} cannot be read ({e})"));
+                problems.push(format!("{KEY_DIR}/{file} cannot be read ({e})"));
                 continue;
             }
         };
+        let text = text.trim_end_matches(['\n', '\r']);
         let shape = match *var {
-            "JWT_PRIVATE_KEY" => private_key_problem(&text),
-            _ => jwks_problem(&text),
+            "JWT_PRIVATE_KEY" => private_key_problem(text),
+            _ => jwks_problem(text),
         };
         if let Some(why) = shape {
-            problems.push(format!("{KEY_DIR}/{var} {why}"));
+            problems.push(format!("{KEY_DIR}/{file} {why}"));
             fixes.push("keep the deployment's pair: scripts/convex-auth.sh --adopt; or make a new one: scripts/convex-auth.sh --rotate".to_owned());
         }
         if let Some(m) = mode(&path) {
             if m & 0o077 != 0 {
                 problems.push(format!(
-                    "{KEY_DIR}/{var} is mode {m:04o}: other users can read it"
+                    "{KEY_DIR}/{file} is mode {m:04o}: other users can read it"
                 ));
-                fixes.push(format!("chmod 600 {KEY_DIR}/{var}"));
+                fixes.push(format!("chmod 600 {KEY_DIR}/{file}"));
             }
         }
     }
     let base = std::fs::canonicalize(&p.dir).unwrap_or_else(|_| p.dir.clone());
     let ignore = Ignore::load(&p.dir);
-    if !KEY_VARS
+    if !KEY_FILES
         .iter()
-        .all(|v| ignore.is_ignored(&base.join(KEY_DIR).join(v)))
+        .all(|(_, f)| ignore.is_ignored(&base.join(KEY_DIR).join(f)))
     {
         problems.push(format!(
             "{KEY_DIR}/ is not git-ignored: a commit would publish the private key"
@@ -146,7 +152,7 @@ fn misplaced_keys(p: &Project, out: &mut Vec<Check>) {
         (ENV_DOCKER, &p.env_docker),
     ] {
         if let Some(env) = env.ok() {
-            for var in KEY_VARS {
+            for (var, _) in KEY_FILES {
                 if env.non_empty(var).is_some() {
                     found.push(format!("{var} in {file}"));
                 }
@@ -181,11 +187,13 @@ fn misplaced_keys(p: &Project, out: &mut Vec<Check>) {
 }
 
 /// The SITE_URL the project's script would set here (the same order as
-/// scripts/convex-auth.sh): CONVEX_AUTH_SITE_URL, the Coder workspace's
-/// Frontend app URL, the local dev server.
+/// scripts/convex-auth.sh): CONVEX_AUTH_SITE_URL (environment, then
+/// .env.local), the Coder workspace's Frontend app URL, the local dev server.
 fn expected_site_url(p: &Project) -> Option<String> {
     let env = |k: &str| p.env.get(k).filter(|v| !v.is_empty()).cloned();
-    let url = env("CONVEX_AUTH_SITE_URL")
+    let url = p
+        .local_var("CONVEX_AUTH_SITE_URL")
+        .map(|v| v.value)
         .or_else(|| env("CONVEX_SCAFFOLD_SITE_URL"))
         .or_else(|| {
             let port = env("CONVEX_FRONTEND_PORT").or_else(|| {
@@ -274,8 +282,46 @@ fn deployment_vars(
         .collect()
 }
 
+/// A key file's value as the script reads it (`$(cat FILE)`: trailing
+/// newlines dropped).
 fn key_file(dir: &Path, var: &str) -> Option<String> {
-    std::fs::read_to_string(dir.join(KEY_DIR).join(var)).ok()
+    let (_, file) = KEY_FILES.iter().find(|(v, _)| *v == var)?;
+    let text = std::fs::read_to_string(dir.join(KEY_DIR).join(file)).ok()?;
+    Some(text.trim_end_matches('\n').to_owned())
+}
+
+/// The RSA public keys (n, e) of a JWKS.
+fn jwks_keys(text: &str) -> Vec<(String, String)> {
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
+    value
+        .get("keys")
+        .and_then(Value::as_array)
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| {
+                    Some((
+                        k.get("n")?.as_str()?.to_owned(),
+                        k.get("e")?.as_str()?.to_owned(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the deployment's value agrees with the local file: the same
+/// private key; a JWKS holding every key of the local one (it may hold more,
+/// as the script accepts).
+fn agrees(var: &str, local: &str, deployed: &str) -> bool {
+    if var == "JWKS" {
+        let deployed = jwks_keys(deployed);
+        let local = jwks_keys(local);
+        !local.is_empty() && local.iter().all(|k| deployed.contains(k))
+    } else {
+        local == deployed
+    }
 }
 
 /// Live: the deployment holds the three variables (and the keys are the
@@ -311,7 +357,7 @@ pub fn check_live(
             None => missing.push(var),
             Some(value) if var == "SITE_URL" => site = Some(value),
             Some(value) => {
-                if key_file(&p.dir, var).is_some_and(|local| local != value) {
+                if key_file(&p.dir, var).is_some_and(|local| !agrees(var, &local, &value)) {
                     differs.push(var);
                 }
             }

@@ -90,43 +90,82 @@ pub fn request(
         json_body.unwrap_or("")
     );
     stream.write_all(request.as_bytes())?;
+    // Read until the body is complete (Content-Length, or the last chunk)
+    // or the server closes the connection.
     let mut answer = Vec::new();
     let mut buf = [0u8; 8192];
-    loop {
+    let not_http = || io::Error::new(io::ErrorKind::InvalidData, "the answer is not HTTP");
+    let (head, body_start) = loop {
+        if let Some(split) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break (
+                String::from_utf8_lossy(&answer[..split]).to_string(),
+                split + 4,
+            );
+        }
         stream.set_read_timeout(Some(remaining()?))?;
         let n = stream.read(&mut buf)?;
-        if n == 0 || answer.len() > LIMIT {
-            break;
+        if n == 0 || answer.len() > 64 * 1024 {
+            return Err(not_http());
         }
         answer.extend_from_slice(&buf[..n]);
-    }
-    let split = answer
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the answer is not HTTP"))?;
-    let head = String::from_utf8_lossy(&answer[..split]).to_string();
-    let mut content = answer[split + 4..].to_vec();
+    };
     let mut status_line = head.lines().next().unwrap_or("").split_whitespace();
     let status = match (
         status_line.next(),
         status_line.next().and_then(|c| c.parse().ok()),
     ) {
         (Some(v), Some(code)) if v.starts_with("HTTP/") => code,
-        _ => {
+        _ => return Err(not_http()),
+    };
+    let header = |name: &str| {
+        head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_ascii_lowercase())
+        })
+    };
+    let chunked = header("transfer-encoding").is_some_and(|v| v.contains("chunked"));
+    let length: Option<usize> = if chunked {
+        None
+    } else {
+        header("content-length").and_then(|v| v.parse().ok())
+    };
+    let mut body = answer.split_off(body_start);
+    loop {
+        let complete = match length {
+            Some(len) => body.len() >= len,
+            None if chunked => dechunk(&body).is_some(),
+            None => false,
+        };
+        if complete {
+            break;
+        }
+        if body.len() > LIMIT {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                "the answer is not HTTP",
-            ))
+                "the answer is over 1 MiB",
+            ));
         }
-    };
-    let chunked = head.lines().any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
-    });
-    if chunked {
-        content = dechunk(&content)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a broken chunked answer"))?;
+        stream.set_read_timeout(Some(remaining()?))?;
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            if length.is_some() || chunked {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the connection closed before the answer was complete",
+                ));
+            }
+            break;
+        }
+        body.extend_from_slice(&buf[..n]);
     }
+    let content = match length {
+        Some(len) => body[..len].to_vec(),
+        None if chunked => dechunk(&body)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a broken chunked answer"))?,
+        None => body,
+    };
     Ok((status, String::from_utf8_lossy(&content).into_owned()))
 }
 
@@ -272,6 +311,51 @@ pub fn check(p: &Project, timeout: Duration, out: &mut Vec<Check>) {
 mod tests {
     use super::*;
     use std::net::TcpListener;
+
+    #[test]
+    fn an_answer_ends_at_its_length_on_a_connection_kept_open() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{}\r\n")
+                .unwrap();
+            // Keep-alive: the connection stays open well past the answer.
+            std::thread::sleep(Duration::from_millis(1500));
+        });
+        let start = Instant::now();
+        let (status, body) =
+            request(addr, "/x", "Convex k", None, Duration::from_millis(1000)).unwrap();
+        assert_eq!((status, body.as_str()), (200, "{}\r\n"));
+        assert!(start.elapsed() < Duration::from_millis(900));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn chunked_answers_are_joined_and_oversized_ones_refused() {
+        assert_eq!(
+            dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n").as_deref(),
+            Some(&b"abcde"[..])
+        );
+        assert_eq!(dechunk(b"3\r\nabc\r\n"), None, "no last chunk yet");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let big = vec![b'x'; 2 << 20];
+            let _ = conn.write_all(
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", big.len()).as_bytes(),
+            );
+            let _ = conn.write_all(&big);
+        });
+        let err = request(addr, "/x", "Convex k", Some("{}"), Duration::from_secs(5)).unwrap_err();
+        assert!(err.to_string().contains("over 1 MiB"), "{err}");
+        server.join().unwrap();
+    }
 
     #[test]
     fn a_silent_server_times_out_promptly() {

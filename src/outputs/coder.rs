@@ -25,6 +25,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("scripts/convex-up.sh", "scripts/convex-up.sh"),
     ("scripts/convex-deploy.sh", "scripts/convex-deploy.sh"),
     ("scripts/convex-reset.sh", "scripts/convex-reset.sh"),
+    ("scripts/convex-auth.sh", "scripts/convex-auth.sh"),
 ];
 
 /// The `coder templates push` command for a rendered template folder (the

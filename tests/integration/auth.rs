@@ -76,10 +76,28 @@ fn auth_project(sb: &Sandbox, port: u16, args: &[&str]) -> PathBuf {
         .lines()
         .find_map(|l| l.strip_prefix("CONVEX_VERSION=").map(str::to_owned))
         .unwrap();
-    std::fs::create_dir_all(dir.join("node_modules/convex")).unwrap();
+    std::fs::create_dir_all(dir.join("node_modules/convex/bin")).unwrap();
     std::fs::write(
         dir.join("node_modules/convex/package.json"),
         format!("{{\"version\": \"{pin}\"}}"),
+    )
+    .unwrap();
+    // The CLI's own entry point, which the script runs with node when the
+    // value can only be an argument: `env set -- NAME VALUE` into the same
+    // store as the stub pnpm (../deployment-env beside the project).
+    std::fs::write(
+        dir.join("node_modules/convex/bin/main.js"),
+        r#"const fs = require("fs"), path = require("path");
+const [cmd, sub, dashes, name, value] = process.argv.slice(2);
+const root = path.join(process.cwd(), "..");
+if (cmd !== "env" || sub !== "set" || dashes !== "--") process.exit(2);
+fs.appendFileSync(path.join(root, "calls.log"), `set ${name} argument node\n`);
+if (process.env.STUB_SET_FAILS) {
+  console.error(`Successfully set ${name} to "${value}" (not really)`);
+  process.exit(1);
+}
+fs.writeFileSync(path.join(root, "deployment-env", name), value);
+"#,
     )
     .unwrap();
     dir
@@ -140,8 +158,8 @@ fn makes_once_and_sets_three_vars(release: &[&str], style: &str) {
     let out = run_auth(&dir, &[], &bin, &[]);
     let said = stderr(&out);
     assert!(out.status.success(), "{said}");
-    let private = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY"));
-    let jwks = read(&dir.join(".convex-auth/JWKS"));
+    let private = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem"));
+    let jwks = read(&dir.join(".convex-auth/JWKS.json"));
     assert!(
         private.starts_with("-----BEGIN PRIVATE KEY----- ")
             && private.ends_with(" -----END PRIVATE KEY-----"),
@@ -153,8 +171,8 @@ fn makes_once_and_sets_three_vars(release: &[&str], style: &str) {
     assert_eq!(jwks_json["keys"][0]["kty"], "RSA");
     assert_eq!(jwks_json["keys"][0]["e"], "AQAB");
     assert_eq!(mode(&dir.join(".convex-auth")), 0o700);
-    assert_eq!(mode(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), 0o600);
-    assert_eq!(mode(&dir.join(".convex-auth/JWKS")), 0o600);
+    assert_eq!(mode(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem")), 0o600);
+    assert_eq!(mode(&dir.join(".convex-auth/JWKS.json")), 0o600);
     assert_eq!(read(&env.join("JWT_PRIVATE_KEY")), private);
     assert_eq!(read(&env.join("JWKS")), jwks);
     assert_eq!(read(&env.join("SITE_URL")), "http://localhost:5173");
@@ -182,7 +200,7 @@ fn makes_once_and_sets_three_vars(release: &[&str], style: &str) {
     assert!(stderr(&out).contains("nothing changed"), "{}", stderr(&out));
     let log = read(&sb.path("calls.log"));
     assert!(!log.contains("set "), "a second run set something: {log}");
-    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), private);
+    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem")), private);
     let out = run_auth(&dir, &["--check"], &bin, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
@@ -209,15 +227,43 @@ fn a_key_changed_on_the_deployment_is_never_replaced_silently() {
     let dir = auth_project(&sb, port, &[]);
     let (bin, env) = auth_stubs(sb.tmp.path());
     assert!(run_auth(&dir, &[], &bin, &[]).status.success());
-    let private = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY"));
+    let private = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem"));
 
+    let jwks = read(&dir.join(".convex-auth/JWKS.json"));
+
+    // A JWKS without the public half of the deployment's own (= our) private
+    // key is a broken pair: it is repaired, nothing is rotated.
     std::fs::write(env.join("JWKS"), r#"{"keys":[]}"#).unwrap();
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("a broken pair"), "{}", stderr(&out));
+    assert_eq!(read(&env.join("JWKS")), jwks);
+    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem")), private);
+
+    // A JWKS holding our key and another one (a rotation in progress) stays.
+    let mut more: serde_json::Value = serde_json::from_str(&jwks).unwrap();
+    more["keys"].as_array_mut().unwrap().insert(
+        0,
+        serde_json::json!({"use": "sig", "kty": "RSA", "n": "b2xk", "e": "AQAB"}),
+    );
+    std::fs::write(env.join("JWKS"), more.to_string()).unwrap();
+    std::fs::write(sb.path("calls.log"), "").unwrap();
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !read(&sb.path("calls.log")).contains("set "),
+        "the longer JWKS was replaced"
+    );
+    assert_eq!(read(&env.join("JWKS")), more.to_string());
+
+    // Another private key on the deployment: refused, nothing changed.
+    std::fs::write(env.join("JWT_PRIVATE_KEY"), "not-our-key").unwrap();
     let out = run_auth(&dir, &[], &bin, &[]);
     assert_eq!(out.status.code(), Some(1));
     let said = stderr(&out);
     assert!(
         said.contains(
-            "the key pair on the deployment is not the one in .convex-auth/: JWKS differs"
+            "the key pair on the deployment is not the one in .convex-auth/: JWT_PRIVATE_KEY differs"
         ),
         "{said}"
     );
@@ -225,7 +271,11 @@ fn a_key_changed_on_the_deployment_is_never_replaced_silently() {
         said.contains("--adopt") && said.contains("--rotate"),
         "{said}"
     );
-    assert_eq!(read(&env.join("JWKS")), r#"{"keys":[]}"#, "overwritten");
+    assert_eq!(
+        read(&env.join("JWT_PRIVATE_KEY")),
+        "not-our-key",
+        "overwritten"
+    );
     assert_eq!(
         run_auth(&dir, &["--check"], &bin, &[]).status.code(),
         Some(1)
@@ -238,17 +288,17 @@ fn a_key_changed_on_the_deployment_is_never_replaced_silently() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), private);
+    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem")), private);
 
     // --rotate: a new pair on both sides.
     let out = run_auth(&dir, &["--rotate"], &bin, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let rotated = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY"));
+    let rotated = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem"));
     assert_ne!(rotated, private);
     assert_eq!(read(&env.join("JWT_PRIVATE_KEY")), rotated);
     assert_eq!(
         read(&env.join("JWKS")),
-        read(&dir.join(".convex-auth/JWKS"))
+        read(&dir.join(".convex-auth/JWKS.json"))
     );
 
     // Lost local files: the deployment's pair is kept and saved, not replaced.
@@ -261,18 +311,31 @@ fn a_key_changed_on_the_deployment_is_never_replaced_silently() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), rotated);
+    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem")), rotated);
     assert!(
         !read(&sb.path("calls.log")).contains("set JWT"),
         "a key was set"
     );
 
-    // Half a pair locally: refused, nothing made.
-    std::fs::remove_file(dir.join(".convex-auth/JWKS")).unwrap();
+    // Half a pair locally: a sync refuses; --adopt restores both.
+    std::fs::remove_file(dir.join(".convex-auth/JWKS.json")).unwrap();
     let out = run_auth(&dir, &[], &bin, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("only one of .convex-auth/JWT_PRIVATE_KEY"));
-    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY")), rotated);
+    assert!(stderr(&out).contains("only one of .convex-auth/JWT_PRIVATE_KEY.pem"));
+    assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem")), rotated);
+    let out = run_auth(&dir, &["--adopt"], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        read(&dir.join(".convex-auth/JWKS.json")),
+        read(&env.join("JWKS"))
+    );
+    // No scratch copy of a key is left in TMPDIR or .convex-auth/.
+    let leftovers: Vec<String> = std::fs::read_dir(dir.join(".convex-auth"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "JWT_PRIVATE_KEY.pem" && n != "JWKS.json" && n != ".lock")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]
@@ -289,7 +352,7 @@ fn site_url_follows_the_frontend_and_a_failed_set_hides_the_value() {
     let out = run_auth(&dir, &[], &bin, &[("STUB_SET_FAILS", "1")]);
     assert_eq!(out.status.code(), Some(1));
     let said = stderr(&out);
-    let private = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY"));
+    let private = read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem"));
     assert!(said.contains("<value hidden>"), "{said}");
     assert!(
         !said.contains(&private[30..90]),
@@ -318,6 +381,32 @@ fn site_url_follows_the_frontend_and_a_failed_set_hides_the_value() {
 }
 
 #[test]
+fn without_a_frontend_site_url_comes_from_env_local() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = auth_project(&sb, port, &["--set", "frontend=none"]);
+    let (bin, env) = auth_stubs(sb.tmp.path());
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "this project has no frontend, so put the URL users sign in on into .env.local"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !env.join("JWT_PRIVATE_KEY").exists(),
+        "a key was set before SITE_URL was known"
+    );
+    let local = text(&dir, ".env.local") + "CONVEX_AUTH_SITE_URL=https://app.example.com/\n";
+    std::fs::write(dir.join(".env.local"), local).unwrap();
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&env.join("SITE_URL")), "https://app.example.com");
+}
+
+#[test]
 fn auth_none_does_nothing_and_deploy_runs_the_auth_sync() {
     let sb = Sandbox::new();
     let (port, _) = start_backend();
@@ -337,24 +426,6 @@ fn auth_none_does_nothing_and_deploy_runs_the_auth_sync() {
 #[test]
 fn the_answer_is_refused_where_it_cannot_work() {
     let sb = Sandbox::new();
-    let out = bin()
-        .arg("new")
-        .arg(sb.path("a"))
-        .args([
-            "--yes",
-            "--set",
-            "auth=convex-auth",
-            "--set",
-            "frontend=none",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        said.contains("auth = \"convex-auth\"") && said.contains("frontend = none"),
-        "{said}"
-    );
     let out = bin()
         .arg("new")
         .arg(sb.path("b"))
@@ -379,7 +450,7 @@ fn the_answer_is_refused_where_it_cannot_work() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("must be one of none, convex-auth"));
-    for d in ["a", "b", "c"] {
+    for d in ["b", "c"] {
         assert!(!sb.path(d).exists(), "{d} was written");
     }
     // Without a wildcard domain an owner share is fine (the site URL is local).
@@ -499,7 +570,7 @@ fn check<'a>(report: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::
 fn write_keys(dir: &Path, private: &str, jwks: &str) {
     let keys = dir.join(".convex-auth");
     std::fs::create_dir_all(&keys).unwrap();
-    for (name, value) in [("JWT_PRIVATE_KEY", private), ("JWKS", jwks)] {
+    for (name, value) in [("JWT_PRIVATE_KEY.pem", private), ("JWKS.json", jwks)] {
         std::fs::write(keys.join(name), value).unwrap();
         #[cfg(unix)]
         {
@@ -576,7 +647,7 @@ fn doctor_checks_the_key_files_and_the_deployment_without_printing_a_key() {
 
     // Open modes, a multi-line key, and a key in .env.local.
     std::fs::write(
-        dir.join(".convex-auth/JWT_PRIVATE_KEY"),
+        dir.join(".convex-auth/JWT_PRIVATE_KEY.pem"),
         private.replace(" MIIE", "\nMIIE"),
     )
     .unwrap();
@@ -584,7 +655,7 @@ fn doctor_checks_the_key_files_and_the_deployment_without_printing_a_key() {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(
-            dir.join(".convex-auth/JWKS"),
+            dir.join(".convex-auth/JWKS.json"),
             std::fs::Permissions::from_mode(0o644),
         )
         .unwrap();

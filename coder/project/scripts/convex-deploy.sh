@@ -35,5 +35,5 @@ fi
 # auth = convex-auth: the deployment's JWT_PRIVATE_KEY, JWKS and SITE_URL
 # (made once, set only when they differ, never printed).
 if [ "${CONVEX_AUTH:-none}" = convex-auth ]; then
-  "$(dirname "${BASH_SOURCE[0]}")/convex-auth.sh"
+  bash "$(dirname "${BASH_SOURCE[0]}")/convex-auth.sh"
 fi

@@ -9,8 +9,8 @@
 #   scripts/convex-auth.sh --adopt   keep the deployment's keys: copy them into .convex-auth/
 #   scripts/convex-auth.sh --rotate  a new key pair on both sides (signs every user out)
 # The keys live in .convex-auth/ (0600, git-ignored). SITE_URL is
-# CONVEX_AUTH_SITE_URL when set, else the Frontend app's URL in a Coder
-# workspace, else http://localhost:<the frontend's dev port>.
+# CONVEX_AUTH_SITE_URL (environment, else .env.local) when set, else the
+# Frontend app's URL in a Coder workspace, else http://localhost:<dev port>.
 set -euo pipefail
 # shellcheck source=scripts/convex-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/convex-common.sh"
@@ -36,23 +36,48 @@ fi
 AUTH_DIR="$PROJECT_DIR/.convex-auth"
 AUTH_VARS=(JWT_PRIVATE_KEY JWKS)
 
+# The file holding a variable's value. The private key ends in .pem, which
+# dev servers refuse to serve by default (Vite's server.fs.deny).
+key_path() {
+  case "$1" in
+    JWT_PRIVATE_KEY) printf '%s' "$AUTH_DIR/JWT_PRIVATE_KEY.pem" ;;
+    JWKS) printf '%s' "$AUTH_DIR/JWKS.json" ;;
+  esac
+}
+
 need node "it makes the key pair (node:crypto) and runs the convex CLI"
 need curl "it is used for the health checks"
 wait_healthy "${CONVEX_UP_TIMEOUT:-180}" || die "the backend does not answer $(local_api)/version; run scripts/convex-up.sh first"
 [ -n "${CONVEX_SELF_HOSTED_ADMIN_KEY:-$(dotenv_get "$ENV_LOCAL" CONVEX_SELF_HOSTED_ADMIN_KEY)}" ] ||
   die "no admin key in .env.local; run scripts/convex-up.sh"
-ensure_cli
+if [ "$mode" = check ]; then
+  # Read-only: no install; the package manager is only made runnable.
+  ensure_package_manager
+  [ "$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)" = "$CONVEX_VERSION" ] ||
+    die "node_modules does not hold convex $CONVEX_VERSION; run scripts/convex-deploy.sh first"
+else
+  ensure_cli
+fi
+
+# One run at a time (a workspace start and a manual run may overlap).
+if [ "$mode" != check ]; then
+  (umask 077 && mkdir -p "$AUTH_DIR")
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$AUTH_DIR/.lock"
+    flock -w "${CONVEX_AUTH_LOCK_TIMEOUT:-300}" 9 || die "another scripts/convex-auth.sh holds .convex-auth/.lock (waited ${CONVEX_AUTH_LOCK_TIMEOUT:-300}s)"
+  fi
+fi
 
 # The frontend URL users sign in on (Convex Auth's redirects go there).
 site_url() {
   local url
-  if [ -n "${CONVEX_AUTH_SITE_URL:-}" ]; then
-    url="$CONVEX_AUTH_SITE_URL"
-  elif [ -n "${CONVEX_SCAFFOLD_SITE_URL:-}" ]; then
-    url="$CONVEX_SCAFFOLD_SITE_URL"
-  else
-    url="http://localhost:${CONVEX_FRONTEND_PORT:-$CONVEX_FRONTEND_DEV_PORT}"
+  url="${CONVEX_AUTH_SITE_URL:-$(dotenv_get "$ENV_LOCAL" CONVEX_AUTH_SITE_URL)}"
+  url="${url:-${CONVEX_SCAFFOLD_SITE_URL:-}}"
+  local port="${CONVEX_FRONTEND_PORT:-$CONVEX_FRONTEND_DEV_PORT}"
+  if [ -z "$url" ] && [ -n "$port" ]; then
+    url="http://localhost:$port"
   fi
+  [ -n "$url" ] || die "SITE_URL: this project has no frontend, so put the URL users sign in on into .env.local, e.g. CONVEX_AUTH_SITE_URL=http://localhost:5173"
   url="${url%/}"
   [[ "$url" =~ ^https?://[^[:space:]/]+(/[^[:space:]]*)?$ ]] ||
     die "SITE_URL '$url' is not an http(s) URL (set CONVEX_AUTH_SITE_URL to the frontend's URL, e.g. http://localhost:5173)"
@@ -96,14 +121,19 @@ deployment_get() {
 
 # Sets NAME on the deployment to the contents of FILE (no trailing newline).
 # The CLI's own output is kept back (before 1.33 it echoes the value) and
-# shown, with the value hidden, only when the command fails.
+# shown, with the value hidden, only when the command fails. Before 1.27 the
+# value can only be an argument: the CLI then runs with node directly, not
+# through the package manager (npm writes every argument to its debug log).
 deployment_set() {
   local name="$1" file="$2" value out rc=0
   value="$(cat "$file")"
   case "$(set_style)" in
     from-file) out="$(convex_cli env set "$name" --from-file "$file" </dev/null 2>&1)" || rc=$? ;;
     stdin) out="$(convex_cli env set "$name" <"$file" 2>&1)" || rc=$? ;;
-    argument) out="$(convex_cli env set -- "$name" "$value" </dev/null 2>&1)" || rc=$? ;;
+    argument)
+      out="$(cd "$PROJECT_DIR" && CI=1 timeout "${CONVEX_ENV_TIMEOUT:-120}" \
+        node "$PROJECT_DIR/node_modules/convex/bin/main.js" env set -- "$name" "$value" </dev/null 2>&1)" || rc=$?
+      ;;
   esac
   if [ "$rc" != 0 ]; then
     printf '%s\n' "${out//"$value"/<value hidden>}" | tail -n 20 | sed 's/^/  | /' >&2
@@ -114,48 +144,63 @@ deployment_set() {
   [ "$now" = "$value" ] || die "after \`convex env set $name\` the deployment holds another value (not shown); set it in the dashboard, or report this with the CLI version ($CONVEX_VERSION)"
 }
 
-# Writes VALUE to .convex-auth/NAME atomically, 0600, without a newline.
+# Writes VALUE to the file of NAME atomically, 0600, without a newline.
 write_key_file() {
-  local tmp
-  (umask 077 && mkdir -p "$AUTH_DIR")
-  chmod 700 "$AUTH_DIR"
+  local tmp target
+  target="$(key_path "$1")"
   tmp="$(umask 077 && mktemp "$AUTH_DIR/.$1.XXXXXX")"
   printf '%s' "$2" >"$tmp"
   chmod 600 "$tmp"
-  mv -f "$tmp" "$AUTH_DIR/$1"
+  mv -f "$tmp" "$target"
 }
 
 # A new RS256 pair, as Convex Auth's manual setup makes it: the PKCS#8 PEM
 # on one line (spaces for newlines) and {"keys":[{"use":"sig",...JWK}]}.
+# Written beside the old files first, then renamed one right after the other.
 generate_keys() {
-  (umask 077 && mkdir -p "$AUTH_DIR")
-  chmod 700 "$AUTH_DIR"
   node -e '
     const crypto = require("crypto"), fs = require("fs"), path = require("path");
-    const dir = process.argv[1];
+    const [dir, privFile, jwksFile] = process.argv.slice(1);
     const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const values = {
-      JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).trimEnd().replace(/\n/g, " "),
-      JWKS: JSON.stringify({ keys: [{ use: "sig", ...publicKey.export({ format: "jwk" }) }] }),
-    };
-    for (const [name, value] of Object.entries(values)) {
-      const tmp = path.join(dir, "." + name + ".new");
-      fs.writeFileSync(tmp, value, { mode: 0o600 });
-      fs.renameSync(tmp, path.join(dir, name));
-    }' "$AUTH_DIR" || die "node could not make the key pair"
+    const values = [
+      [privFile, privateKey.export({ type: "pkcs8", format: "pem" }).trimEnd().replace(/\n/g, " ")],
+      [jwksFile, JSON.stringify({ keys: [{ use: "sig", ...publicKey.export({ format: "jwk" }) }] })],
+    ];
+    for (const [file, value] of values) fs.writeFileSync(path.join(dir, "." + path.basename(file) + ".new"), value, { mode: 0o600 });
+    for (const [file] of values) fs.renameSync(path.join(dir, "." + path.basename(file) + ".new"), file);
+  ' "$AUTH_DIR" "$(key_path JWT_PRIVATE_KEY)" "$(key_path JWKS)" || die "node could not make the key pair"
 }
 
-# Exit 0 when the private key and the JWKS (files $1 and $2) are one pair.
-keys_are_a_pair() {
-  node -e '
-    const crypto = require("crypto"), fs = require("fs");
-    const pem = fs.readFileSync(process.argv[1], "utf8");
-    const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
-    const key = crypto.createPrivateKey({ key: Buffer.from(body, "base64"), format: "der", type: "pkcs8" });
-    const mine = crypto.createPublicKey(key).export({ format: "jwk" });
-    const jwks = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-    const ok = Array.isArray(jwks.keys) && jwks.keys.some((k) => k.kty === "RSA" && k.n === mine.n && k.e === mine.e);
-    process.exit(ok ? 0 : 1);' "$1" "$2" 2>/dev/null
+# Exit 0 when the JWKS given second holds the public half of the private key
+# given first. Both come on standard input (private key line, newline, JWKS),
+# never through a file or an argument.
+jwks_holds_key() {
+  printf '%s\n%s' "$1" "$2" | node -e '
+    const crypto = require("crypto");
+    let input = "";
+    process.stdin.on("data", (d) => (input += d)).on("end", () => {
+      try {
+        const cut = input.indexOf("\n");
+        const body = input.slice(0, cut).replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
+        const key = crypto.createPrivateKey({ key: Buffer.from(body, "base64"), format: "der", type: "pkcs8" });
+        const mine = crypto.createPublicKey(key).export({ format: "jwk" });
+        const jwks = JSON.parse(input.slice(cut + 1));
+        process.exit(Array.isArray(jwks.keys) && jwks.keys.some((k) => k.kty === "RSA" && k.n === mine.n && k.e === mine.e) ? 0 : 1);
+      } catch (e) {
+        process.exit(1);
+      }
+    });' 2>/dev/null
+}
+
+# Copies the deployment's pair into .convex-auth/ after checking it is one.
+adopt_deployment_keys() {
+  [ -n "${on_deployment[JWT_PRIVATE_KEY]}" ] && [ -n "${on_deployment[JWKS]}" ] ||
+    die "the deployment does not hold both JWT_PRIVATE_KEY and JWKS, so there is nothing to adopt; make a new pair with scripts/convex-auth.sh --rotate"
+  jwks_holds_key "${on_deployment[JWT_PRIVATE_KEY]}" "${on_deployment[JWKS]}" ||
+    die "the deployment's JWT_PRIVATE_KEY and JWKS are not one key pair (JWKS lacks the private key's public half), so every sign-in fails; replace both: scripts/convex-auth.sh --rotate"
+  for name in "${AUTH_VARS[@]}"; do
+    write_key_file "$name" "${on_deployment[$name]}"
+  done
 }
 
 declare -A on_deployment=()
@@ -166,29 +211,11 @@ want_site="$(site_url)"
 
 local_files=0
 for name in "${AUTH_VARS[@]}"; do
-  [ ! -s "$AUTH_DIR/$name" ] || local_files=$((local_files + 1))
+  [ ! -s "$(key_path "$name")" ] || local_files=$((local_files + 1))
 done
-if [ "$local_files" = 1 ]; then
-  die "only one of .convex-auth/JWT_PRIVATE_KEY and .convex-auth/JWKS exists: restore the other from a backup, or replace both with a new pair: scripts/convex-auth.sh --rotate (signs every user out)"
+if [ "$local_files" = 1 ] && [ "$mode" != adopt ] && [ "$mode" != rotate ]; then
+  die "only one of .convex-auth/JWT_PRIVATE_KEY.pem and .convex-auth/JWKS.json exists: keep the deployment's pair with scripts/convex-auth.sh --adopt, or replace both with a new pair: scripts/convex-auth.sh --rotate (signs every user out)"
 fi
-
-# Copies the deployment's pair into .convex-auth/ after checking it is one.
-adopt_deployment_keys() {
-  local scratch
-  [ -n "${on_deployment[JWT_PRIVATE_KEY]}" ] && [ -n "${on_deployment[JWKS]}" ] ||
-    die "the deployment does not hold both JWT_PRIVATE_KEY and JWKS, so there is nothing to adopt; make a new pair with scripts/convex-auth.sh --rotate"
-  scratch="$(umask 077 && mktemp -d "${TMPDIR:-/tmp}/convex-auth.XXXXXX")"
-  printf '%s' "${on_deployment[JWT_PRIVATE_KEY]}" >"$scratch/JWT_PRIVATE_KEY"
-  printf '%s' "${on_deployment[JWKS]}" >"$scratch/JWKS"
-  if ! keys_are_a_pair "$scratch/JWT_PRIVATE_KEY" "$scratch/JWKS"; then
-    rm -rf "$scratch"
-    die "the deployment's JWT_PRIVATE_KEY and JWKS are not one key pair (JWKS lacks the private key's public half), so every sign-in fails; replace both: scripts/convex-auth.sh --rotate"
-  fi
-  rm -rf "$scratch"
-  for name in "${AUTH_VARS[@]}"; do
-    write_key_file "$name" "${on_deployment[$name]}"
-  done
-}
 
 case "$mode" in
   rotate)
@@ -208,7 +235,7 @@ case "$mode" in
         }
         adopt_deployment_keys
         log "auth: the deployment already held a key pair; kept it and saved it to .convex-auth/ (nothing changed on the deployment)"
-      elif [ -z "${on_deployment[JWT_PRIVATE_KEY]}" ] && [ -z "${on_deployment[JWKS]}" ]; then
+      elif [ -z "${on_deployment[JWT_PRIVATE_KEY]}" ]; then
         [ "$mode" = sync ] || {
           log "auth: no key pair yet, neither in .convex-auth/ nor on the deployment (a sync makes one)"
           exit 1
@@ -222,23 +249,46 @@ case "$mode" in
     ;;
 esac
 
-keys_are_a_pair "$AUTH_DIR/JWT_PRIVATE_KEY" "$AUTH_DIR/JWKS" ||
-  die ".convex-auth/JWT_PRIVATE_KEY and .convex-auth/JWKS are not one key pair (a file was edited or mixed up); keep the deployment's pair with scripts/convex-auth.sh --adopt, or make a new one with --rotate"
-chmod 700 "$AUTH_DIR"
-chmod 600 "$AUTH_DIR/JWT_PRIVATE_KEY" "$AUTH_DIR/JWKS"
+local_key="$(cat "$(key_path JWT_PRIVATE_KEY)")"
+local_jwks="$(cat "$(key_path JWKS)")"
+jwks_holds_key "$local_key" "$local_jwks" ||
+  die ".convex-auth/JWT_PRIVATE_KEY.pem and .convex-auth/JWKS.json are not one key pair (a file was edited or mixed up); keep the deployment's pair with scripts/convex-auth.sh --adopt, or make a new one with --rotate"
+if [ "$mode" != check ]; then
+  chmod 700 "$AUTH_DIR"
+  # Exactly the values, no trailing newline (a hand-edited file may end in one).
+  for name in "${AUTH_VARS[@]}"; do
+    if [ "$(wc -c <"$(key_path "$name")")" != "$(printf '%s' "$(cat "$(key_path "$name")")" | wc -c)" ]; then
+      write_key_file "$name" "$(cat "$(key_path "$name")")"
+    fi
+    chmod 600 "$(key_path "$name")"
+  done
+fi
 
-# What has to change on the deployment.
+# What has to change on the deployment. JWT_PRIVATE_KEY: set when unset,
+# else it must be ours. JWKS: fine when it holds our key's public half (it
+# may hold more keys); set when unset, when the deployment has no private key
+# (nothing can be signed, so nothing is lost) or when its private key is ours
+# and its JWKS lacks that key's public half (a broken pair, e.g. a rotation
+# that stopped halfway); anything else is a conflict.
 to_set=()
 differs=()
-for name in "${AUTH_VARS[@]}"; do
-  if [ "${on_deployment[$name]}" = "$(cat "$AUTH_DIR/$name")" ]; then
-    continue
-  elif [ -z "${on_deployment[$name]}" ] || [ "$mode" = rotate ]; then
-    to_set+=("$name")
-  else
-    differs+=("$name")
-  fi
-done
+dep_key="${on_deployment[JWT_PRIVATE_KEY]}"
+dep_jwks="${on_deployment[JWKS]}"
+if [ "$mode" = rotate ] || [ -z "$dep_key" ]; then
+  to_set+=(JWT_PRIVATE_KEY)
+elif [ "$dep_key" != "$local_key" ]; then
+  differs+=(JWT_PRIVATE_KEY)
+fi
+if [ "$mode" = rotate ] || [ -z "$dep_jwks" ] || [ -z "$dep_key" ]; then
+  [ "$dep_jwks" = "$local_jwks" ] || to_set+=(JWKS)
+elif [ "$dep_jwks" = "$local_jwks" ] || jwks_holds_key "$local_key" "$dep_jwks"; then
+  :
+elif [ "$dep_key" = "$local_key" ]; then
+  log "auth: the deployment's JWKS lacks the public half of its JWT_PRIVATE_KEY (a broken pair); setting the JWKS that belongs to it"
+  to_set+=(JWKS)
+else
+  differs+=(JWKS)
+fi
 if [ "${#differs[@]}" -gt 0 ]; then
   if [ "${#differs[@]}" = 1 ]; then differ="${differs[0]} differs"; else differ="JWT_PRIVATE_KEY and JWKS differ"; fi
   if [ "$mode" = check ]; then
@@ -255,7 +305,7 @@ if [ "$mode" = check ]; then
     log "auth: the deployment holds JWT_PRIVATE_KEY and JWKS from .convex-auth/ and SITE_URL=$want_site"
     exit 0
   fi
-  [ "${#to_set[@]}" = 0 ] || log "auth: not set on the deployment yet: ${to_set[*]}"
+  [ "${#to_set[@]}" = 0 ] || log "auth: to set on the deployment: ${to_set[*]}"
   [ "$site_changes" = 0 ] || log "auth: SITE_URL is '${on_deployment[SITE_URL]}' on the deployment, wanted $want_site"
   exit 1
 fi
@@ -268,11 +318,11 @@ if [ "${#to_set[@]}" -gt 0 ] && [ "$(set_style)" = argument ]; then
   log "auth: convex $CONVEX_VERSION reads \`env set\` values only from its arguments (stdin since 1.27, --from-file since 1.33), so a key is visible in this machine's process list while it runs"
 fi
 for name in "${to_set[@]}"; do
-  deployment_set "$name" "$AUTH_DIR/$name"
+  deployment_set "$name" "$(key_path "$name")"
   log "auth: set $name on the deployment (value not shown)"
 done
 if [ "$site_changes" = 1 ]; then
-  scratch="$(umask 077 && mktemp "${TMPDIR:-/tmp}/convex-auth-site.XXXXXX")"
+  scratch="$(umask 077 && mktemp "$AUTH_DIR/.SITE_URL.XXXXXX")"
   printf '%s' "$want_site" >"$scratch"
   deployment_set SITE_URL "$scratch"
   rm -f "$scratch"

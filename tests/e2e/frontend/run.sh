@@ -247,6 +247,38 @@ for frontend in vite nextjs; do
   fi
   step "$frontend: tsc --noEmit" "$log-tsc.log" \
     env -C "$project" timeout "$BUILD_TIMEOUT" "$pm" exec tsc --noEmit || true
+  if [ "$frontend" = vite ]; then
+    # The dev server listens on every interface: it must not serve the Convex
+    # Auth keys (.convex-auth/, auth = convex-auth) or the env files.
+    vite_port="$(free_port)"
+    mkdir -p "$project/.convex-auth"
+    printf 'e2e-secret-private' >"$project/.convex-auth/JWT_PRIVATE_KEY.pem"
+    printf 'e2e-secret-jwks' >"$project/.convex-auth/JWKS.json"
+    (cd "$project" && exec timeout 120 "$pm" exec vite --port "$vite_port" --strictPort) >"$log-vite-dev.log" 2>&1 &
+    vite_pid=$!
+    pids+=("$vite_pid")
+    deadline=$((SECONDS + 60))
+    until curl -fsS -o /dev/null -m 2 "http://127.0.0.1:$vite_port/" 2>/dev/null; do
+      [ "$SECONDS" -lt "$deadline" ] || break
+      sleep 0.3
+    done
+    leaks=""
+    for path in /.convex-auth/JWT_PRIVATE_KEY.pem "/.convex-auth/JWT_PRIVATE_KEY.pem?raw" /.convex-auth/JWKS.json \
+      "/.convex-auth/JWKS.json?raw" "/@fs$project/.convex-auth/JWT_PRIVATE_KEY.pem" /.env.local /.env.docker; do
+      case "$(curl -sS -m 5 "http://127.0.0.1:$vite_port$path" 2>/dev/null || true)" in
+        *e2e-secret* | *ADMIN_KEY* | *INSTANCE_SECRET*) leaks+=" $path" ;;
+      esac
+    done
+    if ! curl -fsS -o /dev/null -m 2 "http://127.0.0.1:$vite_port/" 2>/dev/null; then
+      fail_step "$frontend: the vite dev server did not answer on port $vite_port" "$log-vite-dev.log"
+    elif [ -n "$leaks" ]; then
+      fail_step "$frontend: the vite dev server serves secrets:$leaks"
+    else
+      pass "$frontend: the vite dev server refuses .convex-auth/ (keys), .env.local and .env.docker"
+    fi
+    kill "$vite_pid" 2>/dev/null || true
+    rm -rf "$project/.convex-auth"
+  fi
   # The build must not have rewritten the rendered files (upgrade would
   # otherwise see them as the user's edits).
   if ! step "$frontend: the build left the rendered files as rendered (upgrade --check)" "$log-upgrade-check.log" \

@@ -294,9 +294,9 @@ ws_expect_auth() {
   local when="$1" dir="$WS_PROJECT_DIR" want scratch="$E2E_RUN/ws-$WS_NAME-auth" log body
   want="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("CONVEX_SCAFFOLD_SITE_URL", ""))' "$WS_SCRIPTS/env.json")"
   assert_contains "$want" "://frontend--main--" "CONVEX_SCAFFOLD_SITE_URL as the template evaluates it" || return 1
-  ws_exec cat "$dir/.convex-auth/JWT_PRIVATE_KEY" >"$scratch.priv" || { fail "no .convex-auth/JWT_PRIVATE_KEY in the workspace"; return 1; }
-  ws_exec cat "$dir/.convex-auth/JWKS" >"$scratch.jwks"
-  assert_eq "$(ws_exec stat -c %a "$dir/.convex-auth/JWT_PRIVATE_KEY")" 600 ".convex-auth/JWT_PRIVATE_KEY mode" || return 1
+  ws_exec cat "$dir/.convex-auth/JWT_PRIVATE_KEY.pem" >"$scratch.priv" || { fail "no .convex-auth/JWT_PRIVATE_KEY.pem in the workspace"; return 1; }
+  ws_exec cat "$dir/.convex-auth/JWKS.json" >"$scratch.jwks"
+  assert_eq "$(ws_exec stat -c %a "$dir/.convex-auth/JWT_PRIVATE_KEY.pem")" 600 ".convex-auth/JWT_PRIVATE_KEY.pem mode" || return 1
   ws_exec curl -fsS -m 10 -H "Authorization: Convex $WS_KEY" http://127.0.0.1:3210/api/v1/list_environment_variables >"$scratch.env" ||
     { fail "listing the workspace deployment's variables"; return 1; }
   python3 - "$scratch.env" "$scratch.priv" "$scratch.jwks" "$want" <<'PY' || { fail "the workspace deployment's auth variables are not the workspace's key files and the frontend URL"; return 1; }

@@ -4,9 +4,10 @@
 # stdin since 1.27, an argument before). After convex-deploy.sh the backend
 # stand-in holds JWT_PRIVATE_KEY, JWKS and SITE_URL exactly as the key files
 # say, set through the CLI's `env set` (the stand-in's env API); the pair
-# signs and verifies; a second run changes nothing; a key changed on the
-# deployment is never overwritten silently; SITE_URL follows the frontend's
-# URL; and the private key appears in no output, log, dry run or Terraform.
+# signs and verifies; a second run changes nothing; a broken JWKS is
+# repaired; a private key changed on the deployment is never overwritten
+# silently; SITE_URL follows the frontend's URL; and the private key appears
+# in no output, log, dry run or Terraform.
 
 # Fails when SECRET occurs in HAYSTACK, without printing either.
 assert_secret_absent() { # HAYSTACK SECRET WHAT
@@ -51,7 +52,7 @@ pair_verifies() {
     const data = Buffer.from("convex-scaffold e2e");
     const sig = crypto.sign("sha256", data, key);
     process.exit(crypto.verify("sha256", data, crypto.createPublicKey({ key: jwk, format: "jwk" }), sig) ? 0 : 1);
-  ' "$dir/.convex-auth/JWT_PRIVATE_KEY" "$jwks"
+  ' "$dir/.convex-auth/JWT_PRIVATE_KEY.pem" "$jwks"
 }
 
 # One project through the whole auth story. NAME PORT-BASE EXPECTED-STYLE [new args...]
@@ -77,16 +78,16 @@ auth_story() {
     assert_not_contains "$out" "process list" "convex-deploy.sh with a CLI that reads the value from $style"
   fi
   assert_eq "$(stat -c %a "$dir/.convex-auth")" 700 ".convex-auth mode"
-  assert_eq "$(stat -c %a "$dir/.convex-auth/JWT_PRIVATE_KEY")" 600 "JWT_PRIVATE_KEY file mode"
-  assert_eq "$(stat -c %a "$dir/.convex-auth/JWKS")" 600 "JWKS file mode"
-  (cd "$dir" && git init -q . && git check-ignore -q .convex-auth/JWT_PRIVATE_KEY) || fail ".convex-auth/ is not git-ignored"
-  priv="$(cat "$dir/.convex-auth/JWT_PRIVATE_KEY")"
+  assert_eq "$(stat -c %a "$dir/.convex-auth/JWT_PRIVATE_KEY.pem")" 600 "JWT_PRIVATE_KEY file mode"
+  assert_eq "$(stat -c %a "$dir/.convex-auth/JWKS.json")" 600 "JWKS file mode"
+  (cd "$dir" && git init -q . && git check-ignore -q .convex-auth/JWT_PRIVATE_KEY.pem) || fail ".convex-auth/ is not git-ignored"
+  priv="$(cat "$dir/.convex-auth/JWT_PRIVATE_KEY.pem")"
   case "$priv" in
     "-----BEGIN PRIVATE KEY----- "*" -----END PRIVATE KEY-----") ;;
     *) fail "JWT_PRIVATE_KEY is not a one-line PKCS#8 PEM" ;;
   esac
   [ "$(deployment_var "$dir" JWT_PRIVATE_KEY)" = "$priv" ] || fail "the deployment's JWT_PRIVATE_KEY is not the key file's"
-  assert_eq "$(deployment_var "$dir" JWKS)" "$(cat "$dir/.convex-auth/JWKS")" "the deployment's JWKS"
+  assert_eq "$(deployment_var "$dir" JWKS)" "$(cat "$dir/.convex-auth/JWKS.json")" "the deployment's JWKS"
   assert_eq "$(deployment_var "$dir" SITE_URL)" "http://localhost:5173" "the deployment's SITE_URL"
   pair_verifies "$dir" || fail "a signature made with the private key does not verify with the deployment's JWKS"
 
@@ -106,28 +107,36 @@ auth_story() {
   assert_contains "$out" "pass  auth-env" "doctor's live auth check"
   assert_contains "$out" "pass  auth-keys" "doctor's key file check"
 
-  # A JWKS changed on the deployment (by hand, another tool) is not overwritten.
-  local jwks_before
-  jwks_before="$(cat "$dir/.convex-auth/JWKS")"
+  # A JWKS set by hand that lacks the deployment's own key is a broken pair:
+  # repaired (the private key stays, nothing is rotated).
   (cd "$dir" && CI=1 "${PM_EXEC[@]}" convex env set JWKS '{"keys":[]}' >/dev/null 2>&1) || fail "setting JWKS by hand with the CLI"
-  out="$(expect_failure bash -c "cd '$dir' && bash scripts/convex-deploy.sh")" || fail "convex-deploy.sh must refuse a JWKS changed on the deployment"
+  out="$(cd "$dir" && bash scripts/convex-deploy.sh 2>&1)" || { printf '%s\n' "$out" >&2; return 1; }
   all+="$out"
-  assert_contains "$out" "the key pair on the deployment is not the one in .convex-auth/: JWKS differs" "the refusal"
+  assert_contains "$out" "a broken pair" "convex-deploy.sh after a broken JWKS"
+  assert_eq "$(deployment_var "$dir" JWKS)" "$(cat "$dir/.convex-auth/JWKS.json")" "the repaired JWKS"
+  [ "$(deployment_var "$dir" JWT_PRIVATE_KEY)" = "$priv" ] || fail "the repair changed the private key"
+
+  # Another private key set on the deployment (by hand, another tool) is
+  # never overwritten.
+  (cd "$dir" && CI=1 "${PM_EXEC[@]}" convex env set JWT_PRIVATE_KEY not-our-key >/dev/null 2>&1) || fail "setting JWT_PRIVATE_KEY by hand with the CLI"
+  out="$(expect_failure bash -c "cd '$dir' && bash scripts/convex-deploy.sh")" || fail "convex-deploy.sh must refuse a private key changed on the deployment"
+  all+="$out"
+  assert_contains "$out" "the key pair on the deployment is not the one in .convex-auth/: JWT_PRIVATE_KEY differs" "the refusal"
   assert_contains "$out" "scripts/convex-auth.sh --rotate" "the refusal names the way out"
-  assert_eq "$(deployment_var "$dir" JWKS)" '{"keys":[]}' "the hand-set JWKS after the refusal"
-  assert_eq "$(cat "$dir/.convex-auth/JWKS")" "$jwks_before" "the JWKS file after the refusal"
-  out="$(doctor_fails "$dir")" || fail "doctor must fail auth-env when the JWKS differs"
+  assert_eq "$(deployment_var "$dir" JWT_PRIVATE_KEY)" 'not-our-key' "the hand-set key after the refusal"
+  [ "$(cat "$dir/.convex-auth/JWT_PRIVATE_KEY.pem")" = "$priv" ] || fail "the key file changed after the refusal"
+  out="$(doctor_fails "$dir")" || fail "doctor must fail auth-env when the private key differs"
   all+="$out"
-  assert_contains "$out" "fail  auth-env" "doctor on a changed JWKS"
+  assert_contains "$out" "fail  auth-env" "doctor on a changed private key"
   # --adopt refuses a deployment pair that is no pair; --rotate replaces both.
-  out="$(expect_failure bash -c "cd '$dir' && bash scripts/convex-auth.sh --adopt")" || fail "--adopt must refuse a JWKS without the key"
+  out="$(expect_failure bash -c "cd '$dir' && bash scripts/convex-auth.sh --adopt")" || fail "--adopt must refuse a key that is no pair"
   all+="$out"
   assert_contains "$out" "are not one key pair" "--adopt on a broken pair"
   out="$(cd "$dir" && bash scripts/convex-auth.sh --rotate 2>&1)" || { printf '%s\n' "$out" >&2; return 1; }
   all+="$out"
-  [ "$(cat "$dir/.convex-auth/JWT_PRIVATE_KEY")" != "$priv" ] || fail "--rotate kept the old private key"
+  [ "$(cat "$dir/.convex-auth/JWT_PRIVATE_KEY.pem")" != "$priv" ] || fail "--rotate kept the old private key"
   all_keys+=("$priv")
-  priv="$(cat "$dir/.convex-auth/JWT_PRIVATE_KEY")"
+  priv="$(cat "$dir/.convex-auth/JWT_PRIVATE_KEY.pem")"
   [ "$(deployment_var "$dir" JWT_PRIVATE_KEY)" = "$priv" ] || fail "the deployment's JWT_PRIVATE_KEY after --rotate"
   pair_verifies "$dir" || fail "the rotated pair does not verify"
 

@@ -20,6 +20,11 @@ export default defineConfig({
     strictPort: true,
     allowedHosts: proxyHost ? [proxyHost] : [],
     hmr: proxyHost ? { clientPort: proxyPort ?? 443 } : undefined,
+    // Vite's own list (setting it replaces the defaults), plus the Convex
+    // Auth keys that scripts/convex-auth.sh keeps in .convex-auth/.
+    fs: {
+      deny: [".env", ".env.*", "*.{crt,pem}", "**/.git/**", "**/.convex-auth/**"],
+    },
   },
   preview: {
     host: "0.0.0.0",
