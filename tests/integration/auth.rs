@@ -485,8 +485,22 @@ fn the_coder_template_carries_the_site_url_and_never_a_key() {
         .lines()
         .any(|l| l == ".convex-auth/"));
     assert!(text(&dir, "scripts/convex-config.sh").contains("CONVEX_AUTH=convex-auth\n"));
+    // Every script the project has travels in the template's bundle (a
+    // workspace without git_url gets only the bundle), convex-auth.sh too.
+    for entry in std::fs::read_dir(dir.join("scripts")).unwrap() {
+        let name = entry.unwrap().file_name();
+        assert!(
+            dir.join("coder/project/scripts").join(&name).is_file(),
+            "coder/project/scripts/{} is missing",
+            name.to_string_lossy()
+        );
+    }
+    assert!(tf.contains(
+        "condition     = var.wildcard_domain == \"\" || var.convex_app_share == \"public\""
+    ));
     let plain = sb.new_project("plain", &[]);
     assert!(!text(&plain, "coder/convex.tf").contains("CONVEX_SCAFFOLD_SITE_URL"));
+    assert!(!text(&plain, "coder/convex.tf").contains("uses Convex Auth"));
     assert!(text(&plain, "scripts/convex-config.sh").contains("CONVEX_AUTH=none\n"));
     // A state file from before the key reads as auth = none.
     let state = text(&plain, "convex-scaffold.toml");
