@@ -371,10 +371,24 @@ pub fn check_live(
                     "{} not set on the deployment: Convex Auth fails with \"Missing environment variable\"",
                     missing.join(", ")
                 ),
-                "scripts/convex-auth.sh (scripts/convex-deploy.sh runs it after each deploy)",
+                if missing == ["SITE_URL"] && expected_site_url(p).is_none() {
+                    "this project has no frontend: put CONVEX_AUTH_SITE_URL=<the URL users sign in on> into .env.local, then run scripts/convex-auth.sh"
+                } else {
+                    "scripts/convex-auth.sh (scripts/convex-deploy.sh runs it after each deploy)"
+                },
             )
             .issue("auth-env-missing"),
         );
+        return;
+    }
+    if differs == ["JWKS"] {
+        // The private key is ours: the deployment's pair is broken, and the
+        // plain script run repairs it (no rotation).
+        out.push(Check::fail(
+            "auth-env",
+            "the deployment's JWKS lacks the public half of its JWT_PRIVATE_KEY (the one in .convex-auth/): a broken pair, every sign-in fails",
+            "scripts/convex-auth.sh (it sets the JWKS that belongs to the key; nothing is rotated)",
+        ));
         return;
     }
     if !differs.is_empty() {

@@ -1,10 +1,10 @@
 //! `auth = convex-auth`: the answer's rules, what it renders, the generated
 //! scripts/convex-auth.sh run for real (bash, real node:crypto) against the
-//! backend stand-in of scripts.rs and a stub package manager whose
-//! `exec convex env get/set` keeps the deployment's variables in a folder,
-//! taking values the way each CLI generation does (--from-file since 1.33,
-//! stdin since 1.27, else an argument, echoed back as 1.24.8 does), and the
-//! doctor's auth checks, offline and against a small HTTP server.
+//! backend stand-in of scripts.rs and a stub convex CLI (node_modules/convex/
+//! bin/main.js) whose `env get/set` keeps the deployment's variables in a
+//! folder, taking values the way each CLI generation does (--from-file since
+//! 1.33, stdin since 1.27, else an argument, echoed back as 1.24.8 does), and
+//! the doctor's auth checks, offline and against a small HTTP server.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,40 +12,23 @@ use std::process::Command;
 use crate::scripts::{start_backend, KEY};
 use crate::support::*;
 
-/// A stub pnpm: `--version` answers the pin; `exec convex env get NAME`
-/// prints `$STUB_ENV/NAME`; `exec convex env set` stores the value given by
-/// --from-file, stdin (one trailing newline dropped, as the CLI does) or an
-/// argument after `--`, logging only the style. STUB_SET_FAILS=1 makes a set
-/// fail after echoing the value, like 1.24.8's "Successfully set" line.
+/// A stub pnpm that answers `--version` with the pin and logs anything
+/// else; and the folder standing in for the deployment's environment
+/// variables (the stub CLI of [`auth_project`] keeps them there).
 fn auth_stubs(root: &Path) -> (PathBuf, PathBuf) {
     let bin = root.join("stub-bin");
     let env = root.join("deployment-env");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(&env).unwrap();
-    let log = root.join("calls.log");
     let pnpm = format!(
         r#"#!/usr/bin/env bash
 if [ "$1" = --version ]; then
   sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json; exit 0
 fi
-[ "$1 $2 $3" = "exec convex env" ] || {{ echo "pnpm $*" >> "{log}"; exit 0; }}
-shift 3
-cmd="$1"; shift
-case "$cmd" in
-  get) echo "get $1" >> "{log}"; [ ! -f "{env}/$1" ] || cat "{env}/$1"; exit 0 ;;
-  set)
-    if [ "$1" = -- ]; then style=argument; name="$2"; value="$3"
-    elif [ "${{2:-}}" = --from-file ]; then style=from-file; name="$1"; value="$(cat "$3"; printf x)"; value="${{value%x}}"
-    else style=stdin; name="$1"; value="$(cat; printf x)"; value="${{value%x}}"; value="${{value%$'\n'}}"
-    fi
-    echo "set $name $style" >> "{log}"
-    if [ -n "${{STUB_SET_FAILS:-}}" ]; then echo "Successfully set $name to \"$value\" (not really)"; echo "Error: 500 stub" >&2; exit 1; fi
-    printf '%s' "$value" > "{env}/$name"; exit 0 ;;
-esac
+echo "pnpm $*" >> "{log}"
 exit 0
 "#,
-        log = log.display(),
-        env = env.display()
+        log = root.join("calls.log").display()
     );
     let path = bin.join("pnpm");
     std::fs::write(&path, pnpm).unwrap();
@@ -82,21 +65,39 @@ fn auth_project(sb: &Sandbox, port: u16, args: &[&str]) -> PathBuf {
         format!("{{\"version\": \"{pin}\"}}"),
     )
     .unwrap();
-    // The CLI's own entry point, which the script runs with node when the
-    // value can only be an argument: `env set -- NAME VALUE` into the same
-    // store as the stub pnpm (../deployment-env beside the project).
+    // The CLI's entry point, which the script runs with node: `env get` and
+    // `env set` on a store beside the project (../deployment-env), taking
+    // the value the way each CLI generation does: --from-file, stdin (one
+    // trailing newline dropped) or an argument after `--`. Logs only the
+    // style to ../calls.log; STUB_SET_FAILS=1 fails a set after echoing the
+    // value, as 1.24.8's "Successfully set" line does.
     std::fs::write(
         dir.join("node_modules/convex/bin/main.js"),
         r#"const fs = require("fs"), path = require("path");
-const [cmd, sub, dashes, name, value] = process.argv.slice(2);
 const root = path.join(process.cwd(), "..");
-if (cmd !== "env" || sub !== "set" || dashes !== "--") process.exit(2);
-fs.appendFileSync(path.join(root, "calls.log"), `set ${name} argument node\n`);
+const store = path.join(root, "deployment-env");
+const log = (line) => fs.appendFileSync(path.join(root, "calls.log"), line + "\n");
+const args = process.argv.slice(2);
+if (args[0] !== "env") process.exit(2);
+if (args[1] === "get") {
+  log(`get ${args[2]}`);
+  const file = path.join(store, args[2]);
+  if (fs.existsSync(file)) process.stdout.write(fs.readFileSync(file, "utf8") + "\n");
+  else console.error(`Environment variable "${args[2]}" not found.`);
+  process.exit(0);
+}
+if (args[1] !== "set") process.exit(2);
+let name, value, style;
+if (args[2] === "--") [style, name, value] = ["argument", args[3], args[4]];
+else if (args[3] === "--from-file") [style, name, value] = ["from-file", args[2], fs.readFileSync(args[4], "utf8")];
+else [style, name, value] = ["stdin", args[2], fs.readFileSync(0, "utf8").replace(/\n$/, "")];
+log(`set ${name} ${style}`);
 if (process.env.STUB_SET_FAILS) {
   console.error(`Successfully set ${name} to "${value}" (not really)`);
   process.exit(1);
 }
-fs.writeFileSync(path.join(root, "deployment-env", name), value);
+fs.mkdirSync(store, { recursive: true });
+fs.writeFileSync(path.join(store, name), value);
 "#,
     )
     .unwrap();
@@ -317,6 +318,36 @@ fn a_key_changed_on_the_deployment_is_never_replaced_silently() {
         "a key was set"
     );
 
+    // A deployment key on several lines (as pasted in the dashboard) is the
+    // same pair: with .convex-auth/ empty it is adopted, not replaced.
+    let pem_lines = {
+        let body = rotated
+            .trim_start_matches("-----BEGIN PRIVATE KEY----- ")
+            .trim_end_matches(" -----END PRIVATE KEY-----")
+            .replace(' ', "");
+        let lines: Vec<String> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----",
+            lines.join("\n")
+        )
+    };
+    std::fs::write(env.join("JWT_PRIVATE_KEY"), &pem_lines).unwrap();
+    std::fs::remove_dir_all(dir.join(".convex-auth")).unwrap();
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("kept it and saved it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&env.join("JWT_PRIVATE_KEY")), pem_lines, "replaced");
+    std::fs::write(env.join("JWT_PRIVATE_KEY"), &rotated).unwrap();
+    std::fs::write(dir.join(".convex-auth/JWT_PRIVATE_KEY.pem"), &rotated).unwrap();
+
     // Half a pair locally: a sync refuses; --adopt restores both.
     std::fs::remove_file(dir.join(".convex-auth/JWKS.json")).unwrap();
     let out = run_auth(&dir, &[], &bin, &[]);
@@ -386,19 +417,24 @@ fn without_a_frontend_site_url_comes_from_env_local() {
     let (port, _) = start_backend();
     let dir = auth_project(&sb, port, &["--set", "frontend=none"]);
     let (bin, env) = auth_stubs(sb.tmp.path());
+    // The keys are set; SITE_URL waits for the URL, with a warning.
     let out = run_auth(&dir, &[], &bin, &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(
-            "this project has no frontend, so put the URL users sign in on into .env.local"
+            "SITE_URL not set: this project has no frontend, so put the URL users sign in on into .env.local"
         ),
         "{}",
         stderr(&out)
     );
-    assert!(
-        !env.join("JWT_PRIVATE_KEY").exists(),
-        "a key was set before SITE_URL was known"
+    assert!(env.join("JWT_PRIVATE_KEY").exists());
+    assert!(!env.join("SITE_URL").exists());
+    assert_eq!(
+        run_auth(&dir, &["--check"], &bin, &[]).status.code(),
+        Some(1)
     );
+    // Coder, no frontend: no Frontend app URL reaches the workspace.
+    assert!(!text(&dir, "coder/convex.tf").contains("CONVEX_SCAFFOLD_SITE_URL"));
     let local = text(&dir, ".env.local") + "CONVEX_AUTH_SITE_URL=https://app.example.com/\n";
     std::fs::write(dir.join(".env.local"), local).unwrap();
     let out = run_auth(&dir, &[], &bin, &[]);
@@ -629,7 +665,8 @@ fn doctor_checks_the_key_files_and_the_deployment_without_printing_a_key() {
         );
         assert!(!text.contains(&body[..40]), "the doctor printed the key");
 
-        // The deployment's JWKS is another: fail, named, no value shown.
+        // Same private key, but the deployment's JWKS lacks our public key:
+        // a broken pair, and the fix is the plain run (no rotation).
         write_keys(
             &dir,
             &private,
@@ -638,11 +675,22 @@ fn doctor_checks_the_key_files_and_the_deployment_without_printing_a_key() {
         let (text, report) = doctor_json(&dir);
         let c = check(&report, "auth-env").unwrap();
         assert_eq!(c["status"], "fail", "{text}");
+        assert!(c["message"].as_str().unwrap().contains("a broken pair"));
+        assert!(!c["fix"].as_str().unwrap().contains("--rotate"));
+        assert!(!text.contains("xyz"));
+
+        // Another private key locally: the pairs differ, adopt or rotate.
+        let other = private.replace("MIIEvQA", "MIIEvQB");
+        write_keys(&dir, &other, jwks);
+        let (text, report) = doctor_json(&dir);
+        let c = check(&report, "auth-env").unwrap();
+        assert_eq!(c["status"], "fail", "{text}");
         assert!(c["message"]
             .as_str()
             .unwrap()
-            .contains("JWKS on the deployment differ"));
-        assert!(!text.contains("xyz"));
+            .contains("JWT_PRIVATE_KEY on the deployment differs"));
+        assert!(c["fix"].as_str().unwrap().contains("--adopt"));
+        assert!(!text.contains(&body[..40]), "the doctor printed the key");
     }
 
     // Nothing set on the deployment: fail, with the known issue.

@@ -51,24 +51,32 @@ wait_healthy "${CONVEX_UP_TIMEOUT:-180}" || die "the backend does not answer $(l
 [ -n "${CONVEX_SELF_HOSTED_ADMIN_KEY:-$(dotenv_get "$ENV_LOCAL" CONVEX_SELF_HOSTED_ADMIN_KEY)}" ] ||
   die "no admin key in .env.local; run scripts/convex-up.sh"
 if [ "$mode" = check ]; then
-  # Read-only: no install; the package manager is only made runnable.
-  ensure_package_manager
+  # Read-only: no install, no package manager (the CLI runs with node).
   [ "$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)" = "$CONVEX_VERSION" ] ||
     die "node_modules does not hold convex $CONVEX_VERSION; run scripts/convex-deploy.sh first"
 else
   ensure_cli
 fi
 
-# One run at a time (a workspace start and a manual run may overlap).
+# One run at a time (a workspace start and a manual run may overlap):
+# flock where it exists, else a lock folder removed on exit.
 if [ "$mode" != check ]; then
   (umask 077 && mkdir -p "$AUTH_DIR")
   if command -v flock >/dev/null 2>&1; then
     exec 9>"$AUTH_DIR/.lock"
     flock -w "${CONVEX_AUTH_LOCK_TIMEOUT:-300}" 9 || die "another scripts/convex-auth.sh holds .convex-auth/.lock (waited ${CONVEX_AUTH_LOCK_TIMEOUT:-300}s)"
+  else
+    lock_deadline=$((SECONDS + ${CONVEX_AUTH_LOCK_TIMEOUT:-300}))
+    until mkdir "$AUTH_DIR/.lock.d" 2>/dev/null; do
+      [ "$SECONDS" -lt "$lock_deadline" ] || die "another scripts/convex-auth.sh holds .convex-auth/.lock.d (waited ${CONVEX_AUTH_LOCK_TIMEOUT:-300}s; remove the folder if no run is left)"
+      sleep 1
+    done
+    trap 'rmdir "$AUTH_DIR/.lock.d" 2>/dev/null || true' EXIT
   fi
 fi
 
-# The frontend URL users sign in on (Convex Auth's redirects go there).
+# The frontend URL users sign in on (Convex Auth's redirects go there); ""
+# when the project has no frontend and CONVEX_AUTH_SITE_URL is not set.
 site_url() {
   local url
   url="${CONVEX_AUTH_SITE_URL:-$(dotenv_get "$ENV_LOCAL" CONVEX_AUTH_SITE_URL)}"
@@ -77,9 +85,9 @@ site_url() {
   if [ -z "$url" ] && [ -n "$port" ]; then
     url="http://localhost:$port"
   fi
-  [ -n "$url" ] || die "SITE_URL: this project has no frontend, so put the URL users sign in on into .env.local, e.g. CONVEX_AUTH_SITE_URL=http://localhost:5173"
+  [ -n "$url" ] || return 0
   url="${url%/}"
-  [[ "$url" =~ ^https?://[^[:space:]/]+(/[^[:space:]]*)?$ ]] ||
+  [[ "$url" =~ ^https?://[^][[:space:]/:@]+(:[0-9]+)?(/[^[:space:]]*)?$ ]] ||
     die "SITE_URL '$url' is not an http(s) URL (set CONVEX_AUTH_SITE_URL to the frontend's URL, e.g. http://localhost:5173)"
   printf '%s' "$url"
 }
@@ -98,9 +106,11 @@ set_style() {
   fi
 }
 
-# Runs the pinned CLI in the project (it reads .env.local) with no prompts.
+# Runs the pinned CLI in the project (it reads .env.local) with no prompts,
+# with node directly: no package manager in between (npm would write every
+# argument to its debug log; --check needs none).
 convex_cli() {
-  (cd "$PROJECT_DIR" && CI=1 timeout "${CONVEX_ENV_TIMEOUT:-120}" "${CONVEX_CLI[@]}" "$@")
+  (cd "$PROJECT_DIR" && CI=1 timeout "${CONVEX_ENV_TIMEOUT:-120}" node "$PROJECT_DIR/node_modules/convex/bin/main.js" "$@")
 }
 
 # Puts the value of NAME on the deployment into the variable named $2 (""
@@ -121,19 +131,14 @@ deployment_get() {
 
 # Sets NAME on the deployment to the contents of FILE (no trailing newline).
 # The CLI's own output is kept back (before 1.33 it echoes the value) and
-# shown, with the value hidden, only when the command fails. Before 1.27 the
-# value can only be an argument: the CLI then runs with node directly, not
-# through the package manager (npm writes every argument to its debug log).
+# shown, with the value hidden, only when the command fails.
 deployment_set() {
   local name="$1" file="$2" value out rc=0
   value="$(cat "$file")"
   case "$(set_style)" in
     from-file) out="$(convex_cli env set "$name" --from-file "$file" </dev/null 2>&1)" || rc=$? ;;
     stdin) out="$(convex_cli env set "$name" <"$file" 2>&1)" || rc=$? ;;
-    argument)
-      out="$(cd "$PROJECT_DIR" && CI=1 timeout "${CONVEX_ENV_TIMEOUT:-120}" \
-        node "$PROJECT_DIR/node_modules/convex/bin/main.js" env set -- "$name" "$value" </dev/null 2>&1)" || rc=$?
-      ;;
+    argument) out="$(convex_cli env set -- "$name" "$value" </dev/null 2>&1)" || rc=$? ;;
   esac
   if [ "$rc" != 0 ]; then
     printf '%s\n' "${out//"$value"/<value hidden>}" | tail -n 20 | sed 's/^/  | /' >&2
@@ -172,15 +177,15 @@ generate_keys() {
 }
 
 # Exit 0 when the JWKS given second holds the public half of the private key
-# given first. Both come on standard input (private key line, newline, JWKS),
-# never through a file or an argument.
+# given first. Both come on standard input (NUL between them), never through
+# a file or an argument. The key may be on one line or on several.
 jwks_holds_key() {
-  printf '%s\n%s' "$1" "$2" | node -e '
+  printf '%s\0%s' "$1" "$2" | node -e '
     const crypto = require("crypto");
     let input = "";
     process.stdin.on("data", (d) => (input += d)).on("end", () => {
       try {
-        const cut = input.indexOf("\n");
+        const cut = input.indexOf("\0");
         const body = input.slice(0, cut).replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
         const key = crypto.createPrivateKey({ key: Buffer.from(body, "base64"), format: "der", type: "pkcs8" });
         const mine = crypto.createPublicKey(key).export({ format: "jwk" });
@@ -279,10 +284,12 @@ if [ "$mode" = rotate ] || [ -z "$dep_key" ]; then
 elif [ "$dep_key" != "$local_key" ]; then
   differs+=(JWT_PRIVATE_KEY)
 fi
-if [ "$mode" = rotate ] || [ -z "$dep_jwks" ] || [ -z "$dep_key" ]; then
+if [ "$mode" = rotate ]; then
   [ "$dep_jwks" = "$local_jwks" ] || to_set+=(JWKS)
-elif [ "$dep_jwks" = "$local_jwks" ] || jwks_holds_key "$local_key" "$dep_jwks"; then
+elif [ "$dep_jwks" = "$local_jwks" ] || { [ -n "$dep_jwks" ] && jwks_holds_key "$local_key" "$dep_jwks"; }; then
   :
+elif [ -z "$dep_jwks" ] || [ -z "$dep_key" ]; then
+  to_set+=(JWKS)
 elif [ "$dep_key" = "$local_key" ]; then
   log "auth: the deployment's JWKS lacks the public half of its JWT_PRIVATE_KEY (a broken pair); setting the JWKS that belongs to it"
   to_set+=(JWKS)
@@ -298,10 +305,14 @@ if [ "${#differs[@]}" -gt 0 ]; then
   die "the key pair on the deployment is not the one in .convex-auth/: $differ (values not shown), and replacing a signing key signs every user out, so nothing was changed. Keep the deployment's keys: scripts/convex-auth.sh --adopt. Replace them with the ones in .convex-auth/: scripts/convex-auth.sh --rotate makes a new pair for both"
 fi
 site_changes=0
-[ "${on_deployment[SITE_URL]}" = "$want_site" ] || site_changes=1
+if [ -z "$want_site" ]; then
+  log "auth: WARNING: SITE_URL not set: this project has no frontend, so put the URL users sign in on into .env.local, e.g. CONVEX_AUTH_SITE_URL=http://localhost:5173, and run scripts/convex-auth.sh"
+elif [ "${on_deployment[SITE_URL]}" != "$want_site" ]; then
+  site_changes=1
+fi
 
 if [ "$mode" = check ]; then
-  if [ "${#to_set[@]}" = 0 ] && [ "$site_changes" = 0 ]; then
+  if [ "${#to_set[@]}" = 0 ] && [ "$site_changes" = 0 ] && [ -n "$want_site" ]; then
     log "auth: the deployment holds JWT_PRIVATE_KEY and JWKS from .convex-auth/ and SITE_URL=$want_site"
     exit 0
   fi
@@ -311,7 +322,11 @@ if [ "$mode" = check ]; then
 fi
 
 if [ "${#to_set[@]}" = 0 ] && [ "$site_changes" = 0 ]; then
-  log "auth: JWT_PRIVATE_KEY, JWKS and SITE_URL=$want_site already set on the deployment; nothing changed"
+  if [ -n "$want_site" ]; then
+    log "auth: JWT_PRIVATE_KEY, JWKS and SITE_URL=$want_site already set on the deployment; nothing changed"
+  else
+    log "auth: JWT_PRIVATE_KEY and JWKS already set on the deployment; nothing changed"
+  fi
   exit 0
 fi
 if [ "${#to_set[@]}" -gt 0 ] && [ "$(set_style)" = argument ]; then

@@ -262,19 +262,19 @@ for frontend in vite nextjs; do
       [ "$SECONDS" -lt "$deadline" ] || break
       sleep 0.3
     done
+    # Every one of these must be refused (403), not served.
     leaks=""
     for path in /.convex-auth/JWT_PRIVATE_KEY.pem "/.convex-auth/JWT_PRIVATE_KEY.pem?raw" /.convex-auth/JWKS.json \
-      "/.convex-auth/JWKS.json?raw" "/@fs$project/.convex-auth/JWT_PRIVATE_KEY.pem" /.env.local /.env.docker; do
-      case "$(curl -sS -m 5 "http://127.0.0.1:$vite_port$path" 2>/dev/null || true)" in
-        *e2e-secret* | *ADMIN_KEY* | *INSTANCE_SECRET*) leaks+=" $path" ;;
-      esac
+      "/.convex-auth/JWKS.json?raw" "/@fs$project/.convex-auth/JWT_PRIVATE_KEY.pem" /.env.local /.env.docker /.npmrc "/.npmrc?raw"; do
+      code="$(curl -sS -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:$vite_port$path" 2>/dev/null || true)"
+      [ "$code" = 403 ] || leaks+=" $path($code)"
     done
     if ! curl -fsS -o /dev/null -m 2 "http://127.0.0.1:$vite_port/" 2>/dev/null; then
       fail_step "$frontend: the vite dev server did not answer on port $vite_port" "$log-vite-dev.log"
     elif [ -n "$leaks" ]; then
-      fail_step "$frontend: the vite dev server serves secrets:$leaks"
+      fail_step "$frontend: the vite dev server does not refuse:$leaks"
     else
-      pass "$frontend: the vite dev server refuses .convex-auth/ (keys), .env.local and .env.docker"
+      pass "$frontend: the vite dev server refuses (403) .convex-auth/ (keys), .env.local, .env.docker and .npmrc"
     fi
     kill "$vite_pid" 2>/dev/null || true
     rm -rf "$project/.convex-auth"

@@ -20,10 +20,18 @@ export default defineConfig({
     strictPort: true,
     allowedHosts: proxyHost ? [proxyHost] : [],
     hmr: proxyHost ? { clientPort: proxyPort ?? 443 } : undefined,
-    // Vite's own list (setting it replaces the defaults), plus the Convex
+    // Vite 8's own list (setting it replaces the defaults), plus the Convex
     // Auth keys that scripts/convex-auth.sh keeps in .convex-auth/.
     fs: {
-      deny: [".env", ".env.*", "*.{crt,pem}", "**/.git/**", "**/.convex-auth/**"],
+      deny: [
+        ".env",
+        ".env.*",
+        "*.{crt,pem,key,p12,pfx,cer,der}",
+        ".npmrc",
+        ".yarnrc.yml",
+        "**/.git/**",
+        "**/.convex-auth/**",
+      ],
     },
   },
   preview: {
