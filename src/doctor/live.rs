@@ -312,19 +312,27 @@ mod tests {
     use super::*;
     use std::net::TcpListener;
 
-    #[test]
-    fn an_answer_ends_at_its_length_on_a_connection_kept_open() {
+    /// A server that reads one request, writes `answer`, then keeps the
+    /// connection open for `hold`.
+    fn answer_once(answer: Vec<u8>, hold: Duration) -> (SocketAddr, std::thread::JoinHandle<()>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let server = std::thread::spawn(move || {
             let (mut conn, _) = listener.accept().unwrap();
             let mut buf = [0u8; 1024];
             let _ = conn.read(&mut buf);
-            conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{}\r\n")
-                .unwrap();
-            // Keep-alive: the connection stays open well past the answer.
-            std::thread::sleep(Duration::from_millis(1500));
+            let _ = conn.write_all(&answer);
+            std::thread::sleep(hold);
         });
+        (addr, server)
+    }
+
+    #[test]
+    fn an_answer_ends_at_its_length_on_a_connection_kept_open() {
+        let (addr, server) = answer_once(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{}\r\n".to_vec(),
+            Duration::from_millis(1500),
+        );
         let start = Instant::now();
         let (status, body) =
             request(addr, "/x", "Convex k", None, Duration::from_millis(1000)).unwrap();
@@ -340,18 +348,10 @@ mod tests {
             Some(&b"abcde"[..])
         );
         assert_eq!(dechunk(b"3\r\nabc\r\n"), None, "no last chunk yet");
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = std::thread::spawn(move || {
-            let (mut conn, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 1024];
-            let _ = conn.read(&mut buf);
-            let big = vec![b'x'; 2 << 20];
-            let _ = conn.write_all(
-                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", big.len()).as_bytes(),
-            );
-            let _ = conn.write_all(&big);
-        });
+        let big = 2 << 20;
+        let mut answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {big}\r\n\r\n").into_bytes();
+        answer.extend(std::iter::repeat_n(b'x', big));
+        let (addr, server) = answer_once(answer, Duration::ZERO);
         let err = request(addr, "/x", "Convex k", Some("{}"), Duration::from_secs(5)).unwrap_err();
         assert!(err.to_string().contains("over 1 MiB"), "{err}");
         server.join().unwrap();

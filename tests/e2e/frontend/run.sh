@@ -70,6 +70,14 @@ step() {
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
+# wait_http URL SECONDS: until URL answers 2xx (returns 1 when time is up).
+wait_http() {
+  local deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null -m 2 "$1" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.3
+  done
+}
 # wait_for_file FILE SECONDS
 wait_for_file() {
   local deadline=$((SECONDS + $2))
@@ -257,11 +265,7 @@ for frontend in vite nextjs; do
     (cd "$project" && exec timeout 120 "$pm" exec vite --port "$vite_port" --strictPort) >"$log-vite-dev.log" 2>&1 &
     vite_pid=$!
     pids+=("$vite_pid")
-    deadline=$((SECONDS + 60))
-    until curl -fsS -o /dev/null -m 2 "http://127.0.0.1:$vite_port/" 2>/dev/null; do
-      [ "$SECONDS" -lt "$deadline" ] || break
-      sleep 0.3
-    done
+    wait_http "http://127.0.0.1:$vite_port/" 60 || true
     # Every one of these must be refused (403), not served.
     leaks=""
     for path in /.convex-auth/JWT_PRIVATE_KEY.pem "/.convex-auth/JWT_PRIVATE_KEY.pem?raw" /.convex-auth/JWKS.json \
@@ -310,11 +314,7 @@ else
     app_port="$(free_port)"
     python3 -m http.server "$app_port" --bind 127.0.0.1 --directory "$dist" >"$OUTDIR/static-server.log" 2>&1 &
     pids+=("$!")
-    deadline=$((SECONDS + 20))
-    until curl -fsS -o /dev/null -m 2 "http://127.0.0.1:$app_port/" 2>/dev/null; do
-      [ "$SECONDS" -lt "$deadline" ] || break
-      sleep 0.2
-    done
+    wait_http "http://127.0.0.1:$app_port/" 20 || true
     if step "browser: headless Chromium loads the app; websocket to exactly $CONVEX_URL; no foreign console error${EXPECTED_PING:+; health:ping shows $EXPECTED_PING}" \
       "$OUTDIR/browser.json" env -C "$browser_dir" timeout 120 node browser.mjs \
       "http://127.0.0.1:$app_port/" "$CONVEX_URL" "$OUTDIR/vite-app.png" "$WORK/chromium-profile" "$EXPECTED_PING"; then
