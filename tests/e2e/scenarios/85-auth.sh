@@ -177,17 +177,17 @@ doctor_fails() {
 scenario_85_auth_from_file() {
   local all_keys=()
   PM_EXEC=(pnpm exec)
-  auth_story authff 395 from-file
+  auth_story authff 386 from-file
 }
 
 scenario_86_auth_stdin() {
   local all_keys=()
   PM_EXEC=(pnpm exec)
-  auth_story authin 396 stdin --release 2025-09-12
+  auth_story authin 387 stdin --release 2025-09-12
 }
 
 scenario_87_auth_argument() {
   local all_keys=()
   PM_EXEC=(pnpm exec)
-  auth_story authar 397 argument --release 2025-05-29
+  auth_story authar 388 argument --release 2025-05-29
 }
