@@ -204,6 +204,17 @@ fn makes_once_and_sets_three_vars(release: &[&str], style: &str) {
     assert_eq!(read(&dir.join(".convex-auth/JWT_PRIVATE_KEY.pem")), private);
     let out = run_auth(&dir, &["--check"], &bin, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
+
+    // A key file that gained a trailing newline (an editor) is the same
+    // value: written back without it, nothing set on the deployment.
+    std::fs::write(dir.join(".convex-auth/JWKS.json"), format!("{jwks}\n")).unwrap();
+    let out = run_auth(&dir, &[], &bin, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&dir.join(".convex-auth/JWKS.json")), jwks);
+    assert!(
+        !read(&sb.path("calls.log")).contains("set "),
+        "a trailing newline made a set"
+    );
 }
 
 #[test]

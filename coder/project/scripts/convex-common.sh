@@ -364,14 +364,18 @@ ensure_package_manager() {
   die "$CONVEX_PM@$want (packageManager in package.json) is not available: not on PATH, corepack cannot fetch it, and \`npm exec --yes $CONVEX_PM@$want\` failed (output above). Install it with \`npm install -g $CONVEX_PM@$want\` (as root or with sudo), or point npm (npm_config_registry) or corepack (COREPACK_NPM_REGISTRY) at a registry that serves it"
 }
 
+# The convex version node_modules holds ("" when none).
+installed_cli_version() {
+  [ -f "$PROJECT_DIR/node_modules/convex/package.json" ] || return 0
+  node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true
+}
+
 # Makes the package manager runnable, then installs dependencies when
 # node_modules does not hold the pinned CLI.
 ensure_cli() {
-  local installed=""
+  local installed
   ensure_package_manager
-  if [ -f "$PROJECT_DIR/node_modules/convex/package.json" ]; then
-    installed="$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)"
-  fi
+  installed="$(installed_cli_version)"
   [ "$installed" = "$CONVEX_VERSION" ] && return 0
   log "installing dependencies with ${PM_CMD[*]} (convex $CONVEX_VERSION)"
   local install_args=(install)
@@ -379,7 +383,7 @@ ensure_cli() {
   # also where CI=true makes pnpm default to --frozen-lockfile.
   [ "$CONVEX_PM" != pnpm ] || install_args+=(--no-frozen-lockfile)
   (cd "$PROJECT_DIR" && timeout "${CONVEX_INSTALL_TIMEOUT:-600}" "${PM_CMD[@]}" "${install_args[@]}" </dev/null) || die "$CONVEX_PM install failed"
-  installed="$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)"
+  installed="$(installed_cli_version)"
   [ "$installed" = "$CONVEX_VERSION" ] || die "node_modules holds convex '$installed', but the pin is $CONVEX_VERSION; check the lockfile"
 }
 

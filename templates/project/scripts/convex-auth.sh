@@ -52,7 +52,7 @@ wait_healthy "${CONVEX_UP_TIMEOUT:-180}" || die "the backend does not answer $(l
   die "no admin key in .env.local; run scripts/convex-up.sh"
 if [ "$mode" = check ]; then
   # Read-only: no install, no package manager (the CLI runs with node).
-  [ "$(node -p 'require(process.argv[1]).version' "$PROJECT_DIR/node_modules/convex/package.json" 2>/dev/null || true)" = "$CONVEX_VERSION" ] ||
+  [ "$(installed_cli_version)" = "$CONVEX_VERSION" ] ||
     die "node_modules does not hold convex $CONVEX_VERSION; run scripts/convex-deploy.sh first"
 else
   ensure_cli
@@ -254,16 +254,21 @@ case "$mode" in
     ;;
 esac
 
-local_key="$(cat "$(key_path JWT_PRIVATE_KEY)")"
-local_jwks="$(cat "$(key_path JWKS)")"
+# The local values, as `$(cat)` reads them: trailing newlines dropped.
+declare -A local_value=()
+for name in "${AUTH_VARS[@]}"; do
+  local_value[$name]="$(cat "$(key_path "$name")")"
+done
+local_key="${local_value[JWT_PRIVATE_KEY]}"
+local_jwks="${local_value[JWKS]}"
 jwks_holds_key "$local_key" "$local_jwks" ||
   die ".convex-auth/JWT_PRIVATE_KEY.pem and .convex-auth/JWKS.json are not one key pair (a file was edited or mixed up); keep the deployment's pair with scripts/convex-auth.sh --adopt, or make a new one with --rotate"
 if [ "$mode" != check ]; then
   chmod 700 "$AUTH_DIR"
   # Exactly the values, no trailing newline (a hand-edited file may end in one).
   for name in "${AUTH_VARS[@]}"; do
-    if [ "$(wc -c <"$(key_path "$name")")" != "$(printf '%s' "$(cat "$(key_path "$name")")" | wc -c)" ]; then
-      write_key_file "$name" "$(cat "$(key_path "$name")")"
+    if [ "$(wc -c <"$(key_path "$name")")" != "$(printf '%s' "${local_value[$name]}" | wc -c)" ]; then
+      write_key_file "$name" "${local_value[$name]}"
     fi
     chmod 600 "$(key_path "$name")"
   done
