@@ -45,20 +45,32 @@ fn private_key_problem(text: &str) -> Option<&'static str> {
     }
 }
 
+/// The RSA public keys (n, e) of a JWKS, or why it is no JWKS.
+fn jwks_rsa_keys(text: &str) -> Result<Vec<(String, String)>, &'static str> {
+    let value = serde_json::from_str::<Value>(text).map_err(|_| "is not JSON")?;
+    let keys = value
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or("has no \"keys\" array")?;
+    Ok(keys
+        .iter()
+        .filter(|k| k.get("kty").and_then(Value::as_str) == Some("RSA"))
+        .filter_map(|k| {
+            Some((
+                k.get("n")?.as_str()?.to_owned(),
+                k.get("e")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect())
+}
+
 /// What is wrong with a JWKS, if anything.
 fn jwks_problem(text: &str) -> Option<&'static str> {
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return Some("is not JSON");
-    };
-    let Some(keys) = value.get("keys").and_then(Value::as_array) else {
-        return Some("has no \"keys\" array");
-    };
-    let rsa = keys.iter().any(|k| {
-        k.get("kty").and_then(Value::as_str) == Some("RSA")
-            && k.get("n").and_then(Value::as_str).is_some()
-            && k.get("e").and_then(Value::as_str).is_some()
-    });
-    (!rsa).then_some("holds no RSA public key (kty, n, e)")
+    match jwks_rsa_keys(text) {
+        Err(why) => Some(why),
+        Ok(keys) if keys.is_empty() => Some("holds no RSA public key (kty, n, e)"),
+        Ok(_) => None,
+    }
 }
 
 /// Offline: the key files, and keys misplaced into dotenv files.
@@ -221,7 +233,7 @@ fn deployment_vars(
     let (status, text) = live::request(
         addr,
         "/api/v1/list_environment_variables",
-        &auth,
+        Some(&auth),
         None,
         timeout,
     )
@@ -255,9 +267,14 @@ fn deployment_vars(
                 "format": "convex_encoded_json",
                 "args": [{ "name": name }],
             });
-            let (status, text) =
-                live::request(addr, "/api/query", &auth, Some(&body.to_string()), timeout)
-                    .map_err(|e| format!("/api/query did not answer ({e})"))?;
+            let (status, text) = live::request(
+                addr,
+                "/api/query",
+                Some(&auth),
+                Some(&body.to_string()),
+                timeout,
+            )
+            .map_err(|e| format!("/api/query did not answer ({e})"))?;
             if status != 200 {
                 return Err(format!("/api/query answered HTTP {status}"));
             }
@@ -290,34 +307,13 @@ fn key_file(dir: &Path, var: &str) -> Option<String> {
     Some(text.trim_end_matches('\n').to_owned())
 }
 
-/// The RSA public keys (n, e) of a JWKS.
-fn jwks_keys(text: &str) -> Vec<(String, String)> {
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return Vec::new();
-    };
-    value
-        .get("keys")
-        .and_then(Value::as_array)
-        .map(|keys| {
-            keys.iter()
-                .filter_map(|k| {
-                    Some((
-                        k.get("n")?.as_str()?.to_owned(),
-                        k.get("e")?.as_str()?.to_owned(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Whether the deployment's value agrees with the local file: the same
 /// private key; a JWKS holding every key of the local one (it may hold more,
 /// as the script accepts).
 fn agrees(var: &str, local: &str, deployed: &str) -> bool {
     if var == "JWKS" {
-        let deployed = jwks_keys(deployed);
-        let local = jwks_keys(local);
+        let deployed = jwks_rsa_keys(deployed).unwrap_or_default();
+        let local = jwks_rsa_keys(local).unwrap_or_default();
         !local.is_empty() && local.iter().all(|k| deployed.contains(k))
     } else {
         local == deployed

@@ -9,49 +9,14 @@ use std::time::{Duration, Instant};
 
 use super::{Check, Project, Source, ENV_DOCKER, ENV_LOCAL};
 
-/// Sends `GET path` and returns the status code. `timeout` bounds the
-/// connect and the whole exchange.
+/// Sends `GET path` and returns the status code (see [`request`]).
 pub fn get_status(
     addr: SocketAddr,
     path: &str,
     authorization: Option<&str>,
     timeout: Duration,
 ) -> io::Result<u16> {
-    let deadline = Instant::now() + timeout;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
-    let remaining = |now: Instant| {
-        deadline
-            .checked_duration_since(now)
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "no answer in time"))
-    };
-    stream.set_write_timeout(Some(remaining(Instant::now())?))?;
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: convex-scaffold-doctor\r\nAccept: */*\r\nConnection: close\r\n");
-    if let Some(auth) = authorization {
-        request.push_str(&format!("Authorization: {auth}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes())?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 512];
-    while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 4096 {
-        stream.set_read_timeout(Some(remaining(Instant::now())?))?;
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let line = String::from_utf8_lossy(&head);
-    let line = line.lines().next().unwrap_or("");
-    let mut parts = line.split_whitespace();
-    match (parts.next(), parts.next().and_then(|c| c.parse().ok())) {
-        (Some(v), Some(code)) if v.starts_with("HTTP/") => Ok(code),
-        _ => Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the answer is not HTTP",
-        )),
-    }
+    request(addr, path, authorization, None, timeout).map(|(status, _)| status)
 }
 
 /// Sends `GET path` (no body) or `POST path` with a JSON body, and returns
@@ -60,7 +25,7 @@ pub fn get_status(
 pub fn request(
     addr: SocketAddr,
     path: &str,
-    authorization: &str,
+    authorization: Option<&str>,
     json_body: Option<&str>,
     timeout: Duration,
 ) -> io::Result<(u16, String)> {
@@ -84,9 +49,12 @@ pub fn request(
         ),
         None => ("GET", String::new()),
     };
+    let auth = authorization
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: convex-scaffold-doctor\r\nAccept: application/json\r\n\
-         {extra}Authorization: {authorization}\r\nConnection: close\r\n\r\n{}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: convex-scaffold-doctor\r\nAccept: */*\r\n\
+         {extra}{auth}Connection: close\r\n\r\n{}",
         json_body.unwrap_or("")
     );
     stream.write_all(request.as_bytes())?;
@@ -101,6 +69,10 @@ pub fn request(
                 String::from_utf8_lossy(&answer[..split]).to_string(),
                 split + 4,
             );
+        }
+        // Something else on the port (an SSH banner, say): say so at once.
+        if answer.windows(2).any(|w| w == b"\r\n") && !answer.starts_with(b"HTTP/") {
+            return Err(not_http());
         }
         stream.set_read_timeout(Some(remaining()?))?;
         let n = stream.read(&mut buf)?;
@@ -334,9 +306,28 @@ mod tests {
             Duration::from_millis(1500),
         );
         let start = Instant::now();
-        let (status, body) =
-            request(addr, "/x", "Convex k", None, Duration::from_millis(1000)).unwrap();
+        let (status, body) = request(
+            addr,
+            "/x",
+            Some("Convex k"),
+            None,
+            Duration::from_millis(1000),
+        )
+        .unwrap();
         assert_eq!((status, body.as_str()), (200, "{}\r\n"));
+        assert!(start.elapsed() < Duration::from_millis(900));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn another_protocol_on_the_port_is_named_at_once() {
+        let (addr, server) = answer_once(
+            b"SSH-2.0-OpenSSH_9.6\r\n".to_vec(),
+            Duration::from_millis(1500),
+        );
+        let start = Instant::now();
+        let err = get_status(addr, "/version", None, Duration::from_millis(1000)).unwrap_err();
+        assert_eq!(err.to_string(), "the answer is not HTTP");
         assert!(start.elapsed() < Duration::from_millis(900));
         server.join().unwrap();
     }
@@ -352,7 +343,14 @@ mod tests {
         let mut answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {big}\r\n\r\n").into_bytes();
         answer.extend(std::iter::repeat_n(b'x', big));
         let (addr, server) = answer_once(answer, Duration::ZERO);
-        let err = request(addr, "/x", "Convex k", Some("{}"), Duration::from_secs(5)).unwrap_err();
+        let err = request(
+            addr,
+            "/x",
+            Some("Convex k"),
+            Some("{}"),
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("over 1 MiB"), "{err}");
         server.join().unwrap();
     }
