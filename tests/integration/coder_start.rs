@@ -4,11 +4,25 @@
 //! deploy; a second start changes nothing; a new template version updates
 //! the files nobody edited and keeps the edited ones.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::scripts::{start_backend, stub_bin, KEY};
 use crate::support::*;
+
+/// Renders the Coder template of a project named `demo` into `<tmp>/tpl`
+/// (`coder --yes --set name=demo` plus `args`).
+fn render_template(sb: &Sandbox, args: &[&str]) -> PathBuf {
+    let template = sb.path("tpl");
+    bin()
+        .arg("coder")
+        .arg(&template)
+        .args(["--yes", "--set", "name=demo"])
+        .args(args)
+        .assert()
+        .success();
+    template
+}
 
 /// The bundle exactly as convex.tf builds it: "<base64 path> z <gzip+base64>".
 fn bundle(template: &Path, port: u16) -> String {
@@ -107,13 +121,7 @@ fn a_workspace_start_unpacks_starts_keys_and_deploys_then_updates_unedited_files
     let sb = Sandbox::new();
     let (port, seen) = start_backend();
     let stubs = stub_bin(sb.tmp.path());
-    let template = sb.path("tpl");
-    bin()
-        .arg("coder")
-        .arg(&template)
-        .args(["--yes", "--set", "name=demo", "--release", "2025-05-29"])
-        .assert()
-        .success();
+    let template = render_template(&sb, &["--release", "2025-05-29"]);
     let project = sb.path("home/demo");
 
     let out = start(&sb, &template, port, &bundle(&template, port), &stubs);
@@ -207,13 +215,7 @@ fn a_workspace_start_unpacks_starts_keys_and_deploys_then_updates_unedited_files
 fn credentials_in_the_git_url_never_reach_the_log() {
     let sb = Sandbox::new();
     let stubs = stub_bin(sb.tmp.path());
-    let template = sb.path("tpl");
-    bin()
-        .arg("coder")
-        .arg(&template)
-        .args(["--yes", "--set", "name=demo"])
-        .assert()
-        .success();
+    let template = render_template(&sb, &[]);
     let out = start_with_git(
         &sb,
         &template,
@@ -249,19 +251,7 @@ fn stub_node(stubs: &Path, version: &str) {
 fn a_node_too_old_for_the_pinned_cli_stops_the_start_before_anything_runs() {
     let sb = Sandbox::new();
     let stubs = stub_bin(sb.tmp.path());
-    let template = sb.path("tpl");
-    bin()
-        .arg("coder")
-        .arg(&template)
-        .args([
-            "--yes",
-            "--set",
-            "name=demo",
-            "--set",
-            "convex_version=1.48.0",
-        ])
-        .assert()
-        .success();
+    let template = render_template(&sb, &["--set", "convex_version=1.48.0"]);
     assert_eq!(tf_local(&template, "node_major"), "20");
     stub_node(&stubs, "v18.19.1");
     let out = start(&sb, &template, 1, &bundle(&template, 1), &stubs);
@@ -300,13 +290,7 @@ fn deleted_files_stay_deleted_edits_kept_quietly_other_ports_refused() {
     let sb = Sandbox::new();
     let (port, _seen) = start_backend();
     let stubs = stub_bin(sb.tmp.path());
-    let template = sb.path("tpl");
-    bin()
-        .arg("coder")
-        .arg(&template)
-        .args(["--yes", "--set", "name=demo", "--release", "2025-05-29"])
-        .assert()
-        .success();
+    let template = render_template(&sb, &["--release", "2025-05-29"]);
     let project = sb.path("home/demo");
     let the_bundle = bundle(&template, port);
     let out = start(&sb, &template, port, &the_bundle, &stubs);
@@ -363,13 +347,7 @@ fn start_frontend_runs_the_dev_server_detached_and_waits_for_its_port() {
     let sb = Sandbox::new();
     let (port, _seen) = start_backend();
     let stubs = stub_bin(sb.tmp.path());
-    let template = sb.path("tpl");
-    bin()
-        .arg("coder")
-        .arg(&template)
-        .args(["--yes", "--set", "name=demo"])
-        .assert()
-        .success();
+    let template = render_template(&sb, &[]);
     let frontend_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
