@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::scripts::{start_backend, KEY};
+use crate::scripts::{ready_to_deploy, start_backend};
 use crate::support::*;
 
 /// A stub pnpm that answers `--version` with the pin and logs anything
@@ -48,23 +48,12 @@ fn auth_project(sb: &Sandbox, port: u16, args: &[&str]) -> PathBuf {
     let dir = sb.new_project("app", &all);
     let env = text(&dir, ".env.docker").replace("PORT=3210", &format!("PORT={port}"));
     std::fs::write(dir.join(".env.docker"), env).unwrap();
-    std::fs::write(
-        dir.join(".env.local"),
-        format!(
-            "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:{port}\nCONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n"
-        ),
-    )
-    .unwrap();
     let pin = text(&dir, "scripts/convex-config.sh")
         .lines()
         .find_map(|l| l.strip_prefix("CONVEX_VERSION=").map(str::to_owned))
         .unwrap();
+    ready_to_deploy(&dir, port, &pin);
     std::fs::create_dir_all(dir.join("node_modules/convex/bin")).unwrap();
-    std::fs::write(
-        dir.join("node_modules/convex/package.json"),
-        format!("{{\"version\": \"{pin}\"}}"),
-    )
-    .unwrap();
     // The CLI's entry point, which the script runs with node: `env get` and
     // `env set` on a store beside the project (../deployment-env), taking
     // the value the way each CLI generation does: --from-file, stdin (one

@@ -77,6 +77,25 @@ exit 0
     bin
 }
 
+/// What convex-up.sh leaves for a deploy: `.env.local` with the backend's
+/// URL and a working admin key, and node_modules holding convex `cli_version`
+/// (so no install runs).
+pub(crate) fn ready_to_deploy(dir: &Path, port: u16, cli_version: &str) {
+    std::fs::write(
+        dir.join(".env.local"),
+        format!(
+            "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:{port}\nCONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("node_modules/convex")).unwrap();
+    std::fs::write(
+        dir.join("node_modules/convex/package.json"),
+        format!("{{\"version\": \"{cli_version}\"}}"),
+    )
+    .unwrap();
+}
+
 fn project_with_port(sb: &Sandbox, port: u16) -> PathBuf {
     let dir = sb.new_project("demo", &["--release", "2025-05-29"]);
     let env = text(&dir, ".env.docker").replace("PORT=3210", &format!("PORT={port}"));
@@ -232,19 +251,7 @@ fn deploy_runs_the_pinned_cli_once_with_ci_and_proves_the_functions() {
     let (port, seen) = start_backend();
     let dir = project_with_port(&sb, port);
     let stubs = stub_bin(sb.tmp.path());
-    std::fs::write(
-        dir.join(".env.local"),
-        format!(
-            "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\nCONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::create_dir_all(dir.join("node_modules/convex")).unwrap();
-    std::fs::write(
-        dir.join("node_modules/convex/package.json"),
-        "{\"version\": \"1.24.8\"}",
-    )
-    .unwrap();
+    ready_to_deploy(&dir, port, "1.24.8");
     let out = run(&dir, "convex-deploy.sh", &[], &stubs);
     assert!(
         out.status.success(),
@@ -353,19 +360,7 @@ fn deploy_falls_back_to_npm_exec_when_corepack_cannot_fetch_the_pinned_pnpm() {
         .expect("package.json pins the package manager")
         .to_owned();
     let version = spec.strip_prefix("pnpm@").expect("pnpm@X.Y.Z").to_owned();
-    std::fs::write(
-        dir.join(".env.local"),
-        format!(
-            "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:{port}\nCONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::create_dir_all(dir.join("node_modules/convex")).unwrap();
-    std::fs::write(
-        dir.join("node_modules/convex/package.json"),
-        "{\"version\": \"1.24.8\"}",
-    )
-    .unwrap();
+    ready_to_deploy(&dir, port, "1.24.8");
     let stubs = stub_bin(sb.tmp.path());
     // In front of the usual stubs: an old pnpm, a corepack that cannot fetch,
     // and an npm whose `exec --yes pnpm@<pin> --` runs the pnpm stub.
