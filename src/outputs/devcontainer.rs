@@ -43,7 +43,14 @@ pub fn render(answers: &Answers, node_major: u32) -> String {
         "portsAttributes": Value::Object(attributes),
         "postCreateCommand": install,
         "postStartCommand": "bash scripts/convex-up.sh",
+        // Coder's agent discovers .devcontainer/ in the project and offers to
+        // start it: a second Convex stack inside the workspace. `ignore` hides
+        // it from Coder; local VS Code still uses the rest of this file.
+        // (coder.com/docs/user-guides/devcontainers/customizing-dev-containers)
         "customizations": {
+            "coder": {
+                "ignore": true
+            },
             "vscode": {
                 "extensions": ["dbaeumer.vscode-eslint"]
             }

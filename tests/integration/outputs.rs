@@ -174,6 +174,12 @@ fn check_devcontainer(dir: &Path, frontend_port: Option<u64>) {
     expected.extend(frontend_port);
     assert_eq!(ports, expected);
     assert_eq!(dc["postStartCommand"], "bash scripts/convex-up.sh");
+    // Coder's agent discovers .devcontainer/ and would offer a second Convex
+    // stack inside the workspace; the customization hides it from Coder
+    // (coder.com/docs/user-guides/devcontainers/customizing-dev-containers)
+    // while local VS Code keeps its own customizations.
+    assert_eq!(dc["customizations"]["coder"]["ignore"], true);
+    assert!(dc["customizations"]["vscode"]["extensions"].is_array());
 }
 
 fn check_hcl(dir: &Path) {
