@@ -8,6 +8,7 @@ mod coder_start;
 mod coder_template;
 mod database;
 mod diagnose;
+mod distribution;
 mod doctor;
 mod escaping;
 mod first_contact;
