@@ -16,9 +16,20 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ -z "${CONVEX_SCAFFOLD_RELEASE_BIN:-}" ]; then
+  # CARGO_TARGET_DIR (set by .ci/run to a cache kept across runs) is honoured.
   (cd "$ROOT" && cargo build --release --locked --quiet)
 fi
-BIN="${CONVEX_SCAFFOLD_RELEASE_BIN:-$ROOT/target/release/convex-scaffold}"
+BIN="${CONVEX_SCAFFOLD_RELEASE_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/convex-scaffold}"
+for tool in node npm tmux; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "== installing $tool (Debian packages)"
+    apt-get update -qq >/dev/null
+    case "$tool" in
+      tmux) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux >/dev/null ;;
+      *) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null ;;
+    esac
+  fi
+done
 VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/Cargo.toml" | head -1)"
 
 WORK="$(mktemp -d)"
