@@ -240,6 +240,13 @@ fn rendered_by_lines_and_the_state_file_agree_on_the_version() {
         rendered_by(&dir)
     );
 
+    // A newer convex-scaffold finds the project not up to date...
+    bin()
+        .arg("upgrade")
+        .arg(&dir)
+        .arg("--check")
+        .assert()
+        .code(1);
     bin().arg("upgrade").arg(&dir).assert().success();
     assert_eq!(state_version(&dir), VERSION);
     for (file, version) in rendered_by(&dir) {
@@ -253,4 +260,46 @@ fn rendered_by_lines_and_the_state_file_agree_on_the_version() {
         .arg("--check")
         .assert()
         .success();
+}
+
+/// The .crate holds everything `include_dir!`/`include_str!` embed (all of
+/// templates/), so `cargo install convex-scaffold` builds the same binary.
+#[test]
+fn the_crate_package_holds_every_template() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = StdCommand::new(env!("CARGO"))
+        .args(["package", "--list", "--allow-dirty", "--offline", "--quiet"])
+        .current_dir(root)
+        .output()
+        .expect("cargo runs");
+    assert!(out.status.success(), "{out:?}");
+    let listed: std::collections::BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let mut templates = 0;
+    for entry in walkdir::WalkDir::new(root.join("templates")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            assert!(listed.contains(&rel), "{rel} is not in the .crate");
+            templates += 1;
+        }
+    }
+    assert!(templates > 20, "{templates}");
+    for file in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "README.md",
+        "CHANGELOG.md",
+        "src/main.rs",
+    ] {
+        assert!(listed.contains(file), "{file} is not in the .crate");
+    }
 }

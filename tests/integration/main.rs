@@ -9,6 +9,7 @@ mod coder_template;
 mod database;
 mod diagnose;
 mod distribution;
+mod doc_commands;
 mod doctor;
 mod escaping;
 mod first_contact;
