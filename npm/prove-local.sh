@@ -5,8 +5,10 @@
 # unreachable (a closed port) and an empty npm cache, and runs what a user
 # runs: `npx convex-scaffold --version`, `npx convex-scaffold new demo
 # --yes`, `npm create convex-scaffold demo2 -- --yes`, piped stdin, exit
-# codes, a signal sent to the launcher, an unsupported platform, and Ctrl-C
-# at a prompt through tests/tty/ctrl-c-at-prompts.sh.
+# codes, a signal sent to the launcher, an unsupported platform, the
+# README's `npm create convex-scaffold@latest my-app -- --yes` against a
+# registry stand-in (npm/registry-standin.py) that serves the same tarballs,
+# and Ctrl-C at a prompt through tests/tty/ctrl-c-at-prompts.sh.
 #
 #   bash npm/prove-local.sh            # builds target/release (incremental)
 #   CONVEX_SCAFFOLD_RELEASE_BIN=path bash npm/prove-local.sh   # a prebuilt binary
@@ -33,7 +35,12 @@ done
 VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/Cargo.toml" | head -1)"
 
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+registry=""
+cleanup() {
+  if [ -n "$registry" ]; then kill "$registry" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 # No registry, no cache: every package must come from the tarballs.
 export npm_config_registry="http://127.0.0.1:9/"
 export npm_config_cache="$WORK/npm-cache"
@@ -131,6 +138,38 @@ unsupported_refused() {
   [ "$rc" = 3 ] && grep -q "no prebuilt binary for aix/" <<<"$out" && grep -q "cargo install convex-scaffold" <<<"$out"
 }
 check "an unsupported platform: exit 3 and a message naming it and the way out" unsupported_refused
+
+echo "== the README's first command, from a registry stand-in serving the tarballs"
+# The other platforms' packages are listed (with their os/cpu) but never
+# served: npm must skip them without a download.
+mkdir -p "$WORK/listed"
+for dir in "$ROOT"/npm/platforms/*/; do
+  pkg="$(basename "$dir")"
+  [ "$pkg" = "$PLATFORM_PKG" ] && continue
+  cp -r "$dir" "$WORK/listed-$pkg"
+  (cd "$WORK/listed-$pkg" && npm pack --silent --pack-destination "$WORK/listed" >/dev/null)
+done
+python3 "$ROOT/npm/registry-standin.py" "$WORK/registry.port" "$WORK"/tarballs/*.tgz \
+  --listed-only "$WORK"/listed/*.tgz 2>"$WORK/registry.log" &
+registry=$!
+for _ in $(seq 1 100); do [ -s "$WORK/registry.port" ] && break; sleep 0.1; done
+mkdir "$WORK/newcomer"
+cd "$WORK/newcomer"
+(
+  # A person answers npm's "Ok to proceed?" with y; here there is no terminal.
+  npm_config_registry="http://127.0.0.1:$(cat "$WORK/registry.port")/"
+  export npm_config_registry
+  export npm_config_offline=false npm_config_yes=true npm_config_cache="$WORK/npm-cache-newcomer"
+  npm create convex-scaffold@latest my-app -- --yes >"$WORK/readme-create.log" 2>&1 || cat "$WORK/readme-create.log"
+  npx convex-scaffold@latest --version >"$WORK/readme-version.log" 2>&1 || cat "$WORK/readme-version.log"
+)
+check "npm create convex-scaffold@latest my-app -- --yes renders a project" test -f my-app/convex-scaffold.toml
+check "npx convex-scaffold@latest --version runs" grep -q "^convex-scaffold $VERSION " "$WORK/readme-version.log"
+check "npm downloaded no other platform's package" test -z "$(grep REFUSED "$WORK/registry.log" || true)"
+check "npm fetched this platform's package from the stand-in" grep -q "GET /-/$PLATFORM_PKG-$VERSION.tgz" "$WORK/registry.log"
+kill "$registry"
+registry=""
+cd "$APP"
 
 echo "== Ctrl-C at a prompt, through the launcher (tests/tty/ctrl-c-at-prompts.sh)"
 if CONVEX_SCAFFOLD_BIN="$APP/node_modules/.bin/convex-scaffold" bash "$ROOT/tests/tty/ctrl-c-at-prompts.sh"; then
