@@ -10,7 +10,7 @@ use crate::answers::{ANSWER_KEYS_HELP, UPGRADE_KEYS_HELP};
 #[derive(Debug, Parser)]
 #[command(
     name = "convex-scaffold",
-    version,
+    version = version(),
     about = "Render a self-hosted Convex project and its Coder workspace template, with every known workaround applied",
     long_about = "Render a self-hosted Convex project (docker compose, env files, scripts, devcontainer, \
                   exact CLI pin) and a Coder workspace template, with every known workaround applied; \
@@ -42,6 +42,58 @@ pub enum Command {
     /// Print the pins, the release table with its evidence, the known-bad CLI
     /// versions and the compatibility rules.
     Pins,
+    /// Print a shell completion script for bash, zsh, fish or powershell.
+    #[command(after_long_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+}
+
+const COMPLETIONS_HELP: &str = "Load them for this shell session, or install them for good:\n  \
+    bash:        source <(convex-scaffold completions bash)\n  \
+    bash, saved: convex-scaffold completions bash > ~/.local/share/bash-completion/completions/convex-scaffold\n  \
+    zsh:         convex-scaffold completions zsh > \"${fpath[1]}/_convex-scaffold\"\n  \
+    fish:        convex-scaffold completions fish > ~/.config/fish/completions/convex-scaffold.fish\n  \
+    powershell:  convex-scaffold completions powershell | Out-String | Invoke-Expression";
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `--version`: the tool's version and the date of its release table (the
+/// newest row of templates/data/pins.toml's [[releases]], i.e. the newest
+/// Convex release this build knows), e.g. `0.1.0 (release table 2026-06-26)`.
+pub fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (release table {})",
+            env!("CARGO_PKG_VERSION"),
+            crate::pins::table_date()
+        )
+    })
+}
+
+/// `completions SHELL`: clap_complete's script for the whole command tree.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "convex-scaffold", &mut out);
+    let script = String::from_utf8(out).expect("clap_complete writes UTF-8");
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete 4.6 spells the bash `case` arms of a hyphenated
+        // binary's subcommands `convex__subcmd__scaffold__subcmd__new` while
+        // its dispatch loop sets `convex__scaffold__subcmd__new`, so nothing
+        // after a subcommand completes (clap-rs/clap#6421, open). Spell the
+        // arms as the loop does; the bash completion test catches a change.
+        script.replace(
+            "convex__subcmd__scaffold__subcmd__",
+            "convex__scaffold__subcmd__",
+        )
+    } else {
+        script
+    }
 }
 
 /// Where answers come from: defaults < --answers FILE < --set < prompts.

@@ -39,6 +39,10 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Diagnose(args) => run_diagnose(&args),
         Command::Upgrade(args) => upgrade::run(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Completions(args) => {
+            output::emit(&cli::completions(args.shell))?;
+            Ok(Outcome::Success)
+        }
     }
 }
 

@@ -150,6 +150,12 @@ pub fn data() -> &'static PinsData {
     })
 }
 
+/// The date of the release table: its newest row's date (`--version` shows
+/// it). Issue 19 may replace this with a field of pins.toml.
+pub fn table_date() -> &'static str {
+    &data().latest_release().date
+}
+
 /// The three pins a project carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pins {

@@ -372,9 +372,19 @@ fn sync_staged(root: &Path, staged: &[(NamedTempFile, PathBuf)]) -> Result<()> {
             .with_context(|| format!("cannot open {} to sync it", root.display()))?;
         rustix::fs::syncfs(&dir)
             .map_err(std::io::Error::from)
-            .with_context(|| format!("cannot sync the file system of {}", root.display()))?;
+            .with_context(|| format!("cannot sync the file system of {}", root.display()))
     }
     #[cfg(not(target_os = "linux"))]
+    {
+        let _ = root;
+        sync_each(staged)
+    }
+}
+
+/// The portable fallback of [`sync_staged`] (macOS, Windows): one `fsync`
+/// (`FlushFileBuffers`) per staged file. Compiled and tested on Linux too.
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+fn sync_each(staged: &[(NamedTempFile, PathBuf)]) -> Result<()> {
     for (tmp, target) in staged {
         tmp.as_file()
             .sync_all()
@@ -405,6 +415,36 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The per-file fallback syncs every staged file, and a file that cannot
+    /// be synced (here a pipe: fsync gives EINVAL) fails with its target named.
+    #[cfg(unix)]
+    #[test]
+    fn the_per_file_sync_fallback_syncs_each_file_and_names_a_failing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staged = Vec::new();
+        for name in ["a", "b"] {
+            let mut tmp = create_temp(dir.path()).unwrap();
+            tmp.write_all(name.as_bytes()).unwrap();
+            staged.push((tmp, dir.path().join(name)));
+        }
+        sync_each(&staged).unwrap();
+
+        let (reader, _writer) = rustix::pipe::pipe().unwrap();
+        let pipe = fs::File::from(reader);
+        let path = tempfile::NamedTempFile::new_in(dir.path())
+            .unwrap()
+            .into_temp_path();
+        staged.push((
+            NamedTempFile::from_parts(pipe, path),
+            dir.path().join("c.txt"),
+        ));
+        let err = sync_each(&staged).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("cannot write") && format!("{err:#}").contains("c.txt"),
+            "{err:#}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -210,36 +210,12 @@ pub(crate) fn mode(_: &Path) -> Option<u32> {
 }
 
 pub fn check(p: &Project, out: &mut Vec<Check>) {
-    let mut open = Vec::new();
-    let mut fixes = Vec::new();
-    let mut present = Vec::new();
-    for name in SECRET_FILES {
-        let Some(m) = mode(&p.dir.join(name)) else {
-            continue;
-        };
-        present.push(*name);
-        if m & 0o077 != 0 {
-            open.push(format!("{name} is mode {m:04o}"));
-            fixes.push(format!("chmod 600 {name}"));
-        }
-    }
-    out.push(if !open.is_empty() {
-        Check::fail(
-            "secret-modes",
-            format!(
-                "{}: other users can read the admin key or INSTANCE_SECRET",
-                open.join(", ")
-            ),
-            fixes.join("; "),
-        )
-    } else if present.is_empty() {
-        Check::pass("secret-modes", "no secret file yet")
-    } else {
-        Check::pass(
-            "secret-modes",
-            format!("{} readable by the owner only", present.join(" and ")),
-        )
-    });
+    let present: Vec<(&str, Option<u32>)> = SECRET_FILES
+        .iter()
+        .filter(|name| p.dir.join(name).symlink_metadata().is_ok())
+        .map(|name| (*name, mode(&p.dir.join(name))))
+        .collect();
+    out.push(secret_modes(&present));
 
     let ignore = Ignore::load(&p.dir);
     let base = std::fs::canonicalize(&p.dir).unwrap_or_else(|_| p.dir.clone());
@@ -273,8 +249,72 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
     });
 }
 
+/// `secret-modes` from the secret files that exist, each with its Unix mode,
+/// or `None` where the platform has none (Windows: the file's ACL decides,
+/// which doctor does not read).
+fn secret_modes(present: &[(&str, Option<u32>)]) -> Check {
+    let mut open = Vec::new();
+    let mut fixes = Vec::new();
+    for (name, m) in present {
+        if let Some(m) = m {
+            if m & 0o077 != 0 {
+                open.push(format!("{name} is mode {m:04o}"));
+                fixes.push(format!("chmod 600 {name}"));
+            }
+        }
+    }
+    let names = present
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(" and ");
+    if !open.is_empty() {
+        Check::fail(
+            "secret-modes",
+            format!(
+                "{}: other users can read the admin key or INSTANCE_SECRET",
+                open.join(", ")
+            ),
+            fixes.join("; "),
+        )
+    } else if present.is_empty() {
+        Check::pass("secret-modes", "no secret file yet")
+    } else if present.iter().any(|(_, m)| m.is_none()) {
+        Check::warn(
+            "secret-modes",
+            format!("{names}: this platform has no Unix file modes, so who can read them was not checked"),
+            "keep the project folder where only you can read it",
+        )
+    } else {
+        Check::pass(
+            "secret-modes",
+            format!("{names} readable by the owner only"),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn secret_modes_without_unix_modes_warns_instead_of_claiming_no_file() {
+        use super::super::Status;
+        let check = super::secret_modes(&[(".env.docker", None), (".env.local", None)]);
+        assert_eq!(check.status, Status::Warn, "{check:?}");
+        assert!(
+            check.message.contains(".env.docker and .env.local"),
+            "{check:?}"
+        );
+        assert!(check.message.contains("not checked"), "{check:?}");
+        let check =
+            super::secret_modes(&[(".env.docker", Some(0o600)), (".env.local", Some(0o644))]);
+        assert_eq!(check.status, Status::Fail, "{check:?}");
+        assert_eq!(check.fix, "chmod 600 .env.local");
+        let check = super::secret_modes(&[(".env.docker", Some(0o600))]);
+        assert_eq!(check.status, Status::Pass, "{check:?}");
+        assert_eq!(check.message, ".env.docker readable by the owner only");
+        assert_eq!(super::secret_modes(&[]).message, "no secret file yet");
+    }
+
     use super::*;
 
     fn ignored(rules: &str, path: &str) -> bool {

@@ -1013,9 +1013,10 @@ fn command_json_is_machine_readable_and_missing_files_are_usage_errors() {
 
 #[test]
 fn readme_lists_every_catalogue_entry() {
-    let readme =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/troubleshooting.md"),
+    )
+    .unwrap();
     for issue in catalogue() {
         assert!(
             readme.contains(&format!("| `{}` |", issue.id)),

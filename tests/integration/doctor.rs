@@ -929,8 +929,10 @@ fn catalogue_checks_are_doctor_checks() {
 
 #[test]
 fn readme_lists_every_doctor_check() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/troubleshooting.md"),
+    )
+    .unwrap();
     for id in convex_scaffold::doctor::CHECK_IDS {
         assert!(
             readme.contains(&format!("| `{id}` |")),

@@ -95,20 +95,19 @@ fn a_closed_stderr_keeps_the_exit_code() {
 
 // ------------------------------------------------------------------ README --
 
-/// The commands of the README's set-up block.
+/// The commands of the README's Develop section (its sh blocks).
 fn setup_commands() -> Vec<String> {
     let readme = repo_file("README.md");
     let section = readme
-        .split("## Set-up")
+        .split("## Develop")
         .nth(1)
-        .expect("README has a Set-up section");
-    let block = section
+        .expect("README has a Develop section");
+    let section = section.split("\n## ").next().unwrap();
+    section
         .split("```sh\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
-        .expect("a sh block in Set-up");
-    block
-        .lines()
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .flat_map(str::lines)
         .map(|l| l.split('#').next().unwrap().trim().to_owned())
         .filter(|l| !l.is_empty())
         .collect()
@@ -135,8 +134,9 @@ fn readme_set_up_is_two_commands_sharing_one_build_and_ci_runs_its_test_command(
         ".ci/run does not call the README's test command {test_command:?}"
     );
     let readme = repo_file("README.md");
-    assert!(readme.contains("cargo install --locked --path ."));
-    assert!(readme.contains("needs") && readme.contains("../shared/validate"));
+    assert!(readme.contains("cargo install --locked convex-scaffold"));
+    let maintainers = repo_file("docs/maintainers.md");
+    assert!(maintainers.contains("needs") && maintainers.contains("../shared/validate"));
 }
 
 // --------------------------------------------------------------- coder/ --

@@ -8,6 +8,8 @@ mod coder_start;
 mod coder_template;
 mod database;
 mod diagnose;
+mod distribution;
+mod doc_commands;
 mod doctor;
 mod escaping;
 mod first_contact;

@@ -599,12 +599,16 @@ fn the_repositorys_coder_folder_is_the_default_output() {
 fn help_documents_every_answer_key() {
     let out = bin().args(["new", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    let readme =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/commands.md"),
+    )
+    .unwrap();
     for key in convex_scaffold::answers::KEYS {
         assert!(help.contains(&format!("  {key} ")), "--help lacks {key}");
-        assert!(readme.contains(&format!("`{key}`")), "README lacks {key}");
+        assert!(
+            readme.contains(&format!("`{key}`")),
+            "docs/commands.md lacks {key}"
+        );
     }
 }
 

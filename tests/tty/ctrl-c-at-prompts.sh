@@ -26,11 +26,11 @@ check() { # DESCRIPTION CONDITION...
   if "$@"; then echo "ok    $what"; else echo "FAIL  $what"; failures=$((failures + 1)); fi
 }
 
-# wait_for TEXT: polls the pane (bounded: 20 s).
+# wait_for TEXT [GREP-FLAGS]: polls the pane (bounded: 20 s).
 wait_for() {
-  local _
+  local _ flags="${2:--F}"
   for _ in $(seq 1 200); do
-    if tmux capture-pane -p -t "$SESSION" | grep -qF -- "$1"; then return 0; fi
+    if tmux capture-pane -p -t "$SESSION" | grep -q "$flags" -- "$1"; then return 0; fi
     sleep 0.1
   done
   echo "timed out waiting for '$1'; the pane shows:" >&2
@@ -56,7 +56,8 @@ run_case() { # NAME KEYS-BEFORE-CTRL-C...
     sleep 0.3
   done
   tmux send-keys -t "$SESSION" C-c
-  wait_for "EXIT="
+  # The status line itself (the typed command also holds "EXIT=").
+  wait_for '^EXIT=[0-9]+$' -E
   local pane cursor
   pane="$(tmux capture-pane -p -t "$SESSION")"
   cursor="$(tmux display-message -p -t "$SESSION" '#{cursor_flag}')"
