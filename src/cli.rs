@@ -121,6 +121,11 @@ pub struct UpgradeArgs {
     /// Accept a convex CLI version or pin combination known to break.
     #[arg(long)]
     pub allow_known_bad: bool,
+    /// Allow moving the backend to an older release. Safe on a project whose
+    /// stack has never started, or after its data is reset
+    /// (scripts/convex-reset.sh): the backend migrates its data forward only.
+    #[arg(long)]
+    pub allow_downgrade: bool,
     /// Allow a storage change (local <-> s3); the data volume must then be
     /// reset with scripts/convex-reset.sh.
     #[arg(long)]

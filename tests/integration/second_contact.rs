@@ -1,0 +1,102 @@
+//! Issue 24 ("second contact"): what a new Convex developer and a Coder
+//! administrator tripped on, each pinned by a test on the real binary.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::*;
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    bin().current_dir(dir).args(args).output().expect("runs")
+}
+
+fn out_text(out: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn code(out: &std::process::Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+/// The `sh` block of the README (or docs/) that shows `upgrade`, as a list
+/// of argument vectors (comments stripped, `convex-scaffold` dropped).
+fn upgrade_block() -> Vec<Vec<String>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut docs = vec![root.join("README.md")];
+    if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
+        docs.extend(entries.flatten().map(|e| e.path()));
+    }
+    for doc in docs {
+        let Ok(text) = std::fs::read_to_string(&doc) else {
+            continue;
+        };
+        for block in text.split("```sh\n").skip(1) {
+            let block = block.split("```").next().unwrap();
+            if !block.contains("convex-scaffold upgrade --dry-run") {
+                continue;
+            }
+            return block
+                .lines()
+                .map(|l| l.split(" #").next().unwrap().trim())
+                .filter(|l| !l.is_empty())
+                .map(|l| {
+                    let words: Vec<String> = l.split_whitespace().map(str::to_owned).collect();
+                    assert_eq!(words[0], "convex-scaffold", "{l}");
+                    words[1..].to_vec()
+                })
+                .collect();
+        }
+    }
+    panic!("no sh block with `convex-scaffold upgrade --dry-run` in README.md or docs/");
+}
+
+#[test]
+fn every_upgrade_command_of_the_readme_works_on_the_project_it_made() {
+    let sb = Sandbox::new();
+    // The README's set-up command: `new demo --yes`, nothing else.
+    let dir = sb.new_project("demo", &[]);
+    let block = upgrade_block();
+    assert!(block.len() >= 4, "{block:?}");
+    assert!(
+        block
+            .iter()
+            .any(|c| c.contains(&"--release".to_owned()) && !c.contains(&"latest".to_owned())),
+        "the block shows an older release: {block:?}"
+    );
+    for args in block {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&dir, &args);
+        let (o, e) = out_text(&out);
+        assert_eq!(code(&out), 0, "{args:?}\nstdout:\n{o}\nstderr:\n{e}");
+    }
+}
+
+#[test]
+fn a_deliberate_downgrade_has_its_own_flag_and_is_not_called_known_bad() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("demo", &[]);
+    let before = read_tree(&dir);
+    let out = run(&dir, &["upgrade", "--release", "2025-09-04"]);
+    let (_, e) = out_text(&out);
+    assert_eq!(code(&out), 2, "{e}");
+    assert!(e.contains("--allow-downgrade"), "{e}");
+    assert!(!e.contains("known-bad") && !e.contains("known bad"), "{e}");
+    assert_eq!(read_tree(&dir), before);
+    // --allow-known-bad is about broken versions, not downgrades.
+    let out = run(
+        &dir,
+        &["upgrade", "--release", "2025-09-04", "--allow-known-bad"],
+    );
+    assert_eq!(code(&out), 2, "{}", out_text(&out).1);
+    assert_eq!(read_tree(&dir), before);
+    let out = run(
+        &dir,
+        &["upgrade", "--release", "2025-09-04", "--allow-downgrade"],
+    );
+    let (o, e) = out_text(&out);
+    assert_eq!(code(&out), 0, "{o}{e}");
+    assert!(e.contains("downgrade"), "the warning names it: {e}");
+    assert!(text(&dir, "docker-compose.yml").contains("00bd92723422f3bff968230c94ccdeb8c1719832"));
+}
