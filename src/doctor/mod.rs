@@ -403,6 +403,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     storage::check(project, stack.as_ref(), &mut out);
     database::check(
         project,
+        stack::started(stack.as_ref()),
         (!options.offline).then_some((options.docker.as_str(), options.docker_timeout)),
         &mut out,
     );

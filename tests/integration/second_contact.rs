@@ -100,3 +100,28 @@ fn a_deliberate_downgrade_has_its_own_flag_and_is_not_called_known_bad() {
     assert!(e.contains("downgrade"), "the warning names it: {e}");
     assert!(text(&dir, "docker-compose.yml").contains("00bd92723422f3bff968230c94ccdeb8c1719832"));
 }
+
+#[test]
+fn doctor_says_configured_not_initialised_before_the_stack_has_started() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project(
+        "demo",
+        &["--set", "storage=s3", "--set", "database=postgres"],
+    );
+    let out = run(&dir, &["doctor", "--offline"]);
+    let (o, _) = out_text(&out);
+    let line = |id: &str| {
+        o.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(id))
+            .unwrap_or_else(|| panic!("no {id} line:\n{o}"))
+            .to_owned()
+    };
+    for id in ["storage-initial", "database-locked"] {
+        let l = line(id);
+        assert!(
+            !l.contains("initialised") && !l.contains("first started on"),
+            "--offline cannot know the stack started: {l}"
+        );
+        assert!(l.contains("configured"), "{l}");
+    }
+}
