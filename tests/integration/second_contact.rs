@@ -125,3 +125,16 @@ fn doctor_says_configured_not_initialised_before_the_stack_has_started() {
         assert!(l.contains("configured"), "{l}");
     }
 }
+
+#[test]
+fn diagnose_from_a_pipe_prints_no_paste_hint() {
+    // The terminal hint (tests/integration/prompts.rs) is for people; a pipe
+    // gets the findings only.
+    let out = bin()
+        .args(["diagnose"])
+        .write_stdin("nothing known here\n")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0);
+    assert_eq!(out_text(&out).1, "");
+}
