@@ -230,7 +230,7 @@ pub fn check(p: &Project, stack: &Stack, out: &mut Vec<Check>) {
                 ),
                 format!(
                     "{} (more: convex-scaffold diagnose, docker compose logs backend)",
-                    f.issue.fix.join("; ")
+                    f.issue.fix_for_project().join("; ")
                 ),
             )
             .issue(f.issue.id.clone());

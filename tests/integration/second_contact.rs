@@ -138,3 +138,53 @@ fn diagnose_from_a_pipe_prints_no_paste_hint() {
     assert_eq!(code(&out), 0);
     assert_eq!(out_text(&out).1, "");
 }
+
+/// Splits diagnose's text report for one finding into the project's own
+/// route and the generic one (which must be labelled as such).
+fn routes(report: &str, id: &str) -> (String, String) {
+    let start = report
+        .find(&format!("[{id}]"))
+        .unwrap_or_else(|| panic!("{id} not found:\n{report}"));
+    let finding = &report[start..];
+    let finding = match finding[1..].find("\n[") {
+        Some(end) => &finding[..end + 1],
+        None => finding,
+    };
+    let generic = finding
+        .find("other setups")
+        .unwrap_or_else(|| panic!("{id}: the generic route is not labelled:\n{finding}"));
+    (finding[..generic].to_owned(), finding[generic..].to_owned())
+}
+
+#[test]
+fn diagnose_gives_the_projects_own_route_first_and_labels_the_generic_one() {
+    let log = "backend-1  | ERROR Database was initialized with Some(S3 { s3_prefix: \"x-1/\" }), but backend started up with Local { dir: \"/convex/data/storage\" }\n\
+               backend-1  | ERROR dispatch failure: dns error: failed to lookup address information\n";
+    let out = bin().arg("diagnose").write_stdin(log).output().unwrap();
+    let (report, _) = out_text(&out);
+    assert_eq!(code(&out), 1, "{report}");
+
+    let (own, generic) = routes(&report, "storage-type-mismatch");
+    for needle in [
+        ".env.docker",
+        "convex-scaffold upgrade --set storage=",
+        "--reset-data",
+        "scripts/convex-reset.sh",
+    ] {
+        assert!(own.contains(needle), "{needle:?} missing:\n{own}");
+    }
+    assert!(
+        !own.contains("docker compose down -v") && !own.contains(".env next to"),
+        "a bare compose route is given as ours:\n{own}"
+    );
+    assert!(generic.contains("docker compose down -v"), "{generic}");
+
+    let (own, generic) = routes(&report, "s3-dns-dispatch-failure");
+    assert!(own.contains(".env.docker"), "{own}");
+    assert!(own.contains("scripts/convex-up.sh"), "{own}");
+    assert!(
+        !own.contains("in .env ") && !own.contains("docker compose up"),
+        "{own}"
+    );
+    assert!(generic.contains(".env"), "{generic}");
+}
