@@ -567,6 +567,22 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
             }
         }
     }
+    // An endpoint only matters with S3 storage; with local storage it would
+    // be dropped without a word, and the storage type locks at first start.
+    if let (Some(Storage::Local), Some(endpoint)) = (storage, &s3_endpoint_url) {
+        if !endpoint.is_empty() {
+            errors.push(Invalid {
+                key: "s3_endpoint_url",
+                value: endpoint.clone(),
+                rule: "is an S3 setting but storage = local, so it would be ignored (and the backend locks its \
+                       storage type at its first start); to store files in S3 add --set storage=s3 next to it \
+                       (on a project that has started: upgrade --set storage=s3 --reset-data), or leave \
+                       s3_endpoint_url out"
+                    .into(),
+                example: endpoint.clone(),
+            });
+        }
+    }
     // A password typed into database_url is refused above; never echo it.
     for e in errors.iter_mut().filter(|e| e.key == "database_url") {
         e.value = redact_url_password(&e.value);

@@ -451,11 +451,19 @@ fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
             let _ = writeln!(out, "  cd {}", shell_path(dir));
         }
         if answers.storage == answers::Storage::S3 {
+            let p = &answers.s3_bucket_prefix;
+            let store = if answers.s3_endpoint_url.is_empty() {
+                format!("in AWS region {}", answers.s3_region)
+            } else {
+                format!("on {}", answers.s3_endpoint_url)
+            };
             let _ = writeln!(
                 out,
-                "  # storage=s3: fill AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for\n  \
-                 # temporary credentials) in .env.docker (git-ignored, 0600) before the first start; the\n  \
-                 # backend cannot use S3 without them, and `convex-scaffold doctor` fails until they are set"
+                "  # storage=s3: before the first start (the backend locks its storage type then),\n  \
+                 # create these five buckets {store}:\n  \
+                 #   {p}-exports {p}-snapshot-imports {p}-modules {p}-files {p}-search\n  \
+                 # and fill AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN for temporary\n  \
+                 # credentials) in .env.docker (git-ignored, 0600); scripts/convex-up.sh refuses to start without them"
             );
         }
         let _ = writeln!(out, "  {pm} install");

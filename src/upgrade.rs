@@ -377,6 +377,12 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
         }
     }
     raw.overlay(&set);
+    // Leaving S3 (or an endpoint recorded with local storage by an older
+    // convex-scaffold): the endpoint goes with it unless given now, where
+    // validation refuses it with the fix.
+    if raw.get("storage") == Some("local") && set.get("s3_endpoint_url").is_none() {
+        raw.values.insert("s3_endpoint_url".into(), String::new());
+    }
     if let Some(version) = &args.convex_version {
         raw.values.insert("convex_version".into(), version.clone());
     }

@@ -188,3 +188,149 @@ fn diagnose_gives_the_projects_own_route_first_and_labels_the_generic_one() {
     );
     assert!(generic.contains(".env"), "{generic}");
 }
+
+#[test]
+fn an_s3_endpoint_without_s3_storage_is_refused_with_the_fix() {
+    let sb = Sandbox::new();
+    let dir = sb.path("demo");
+    let out = bin()
+        .args(["new"])
+        .arg(&dir)
+        .args([
+            "--yes",
+            "--set",
+            "s3_endpoint_url=https://minio.example.com",
+        ])
+        .output()
+        .unwrap();
+    let (_, e) = out_text(&out);
+    assert_eq!(code(&out), 2, "{e}");
+    assert!(
+        e.contains("s3_endpoint_url") && e.contains("storage=s3"),
+        "{e}"
+    );
+    assert!(!dir.exists(), "nothing is written");
+
+    // The same through upgrade on a local project.
+    let dir = sb.new_project("local", &[]);
+    let before = read_tree(&dir);
+    let out = run(
+        &dir,
+        &[
+            "upgrade",
+            "--set",
+            "s3_endpoint_url=https://minio.example.com",
+        ],
+    );
+    assert_eq!(code(&out), 2, "{}", out_text(&out).1);
+    assert_eq!(read_tree(&dir), before);
+
+    // Leaving S3 for local storage drops the endpoint instead of refusing.
+    let dir = sb.new_project(
+        "s3",
+        &[
+            "--set",
+            "storage=s3",
+            "--set",
+            "s3_endpoint_url=https://minio.example.com",
+        ],
+    );
+    let out = run(&dir, &["upgrade", "--set", "storage=local", "--reset-data"]);
+    let (o, e) = out_text(&out);
+    assert_eq!(code(&out), 0, "{o}{e}");
+    assert!(text(&dir, "convex-scaffold.toml").contains("s3_endpoint_url = \"\""));
+}
+
+fn set_env_docker(dir: &Path, key: &str, value: &str) {
+    let path = dir.join(".env.docker");
+    let env = std::fs::read_to_string(&path).unwrap();
+    let mut found = false;
+    let lines: Vec<String> = env
+        .lines()
+        .map(|l| {
+            if l.starts_with(&format!("{key}=")) {
+                found = true;
+                format!("{key}={value}")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    assert!(found, "{key} not in .env.docker");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+fn doctor_check(dir: &Path, id: &str) -> serde_json::Value {
+    let out = run(dir, &["doctor", "--offline", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id}: {report:#}"))
+        .clone()
+}
+
+#[test]
+fn a_custom_s3_endpoint_needs_both_keys_even_on_new_backends() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project(
+        "demo",
+        &[
+            "--set",
+            "storage=s3",
+            "--set",
+            "s3_endpoint_url=http://minio.example.com:9000",
+        ],
+    );
+    // The default backend (2026-06-26) no longer requires the keys for AWS
+    // with an instance role, but a custom endpoint has no instance role.
+    let check = doctor_check(&dir, "s3-set");
+    assert_eq!(check["status"], "fail", "{check:#}");
+    let message = check["message"].as_str().unwrap();
+    assert!(message.contains("AWS_ACCESS_KEY_ID"), "{message}");
+    set_env_docker(&dir, "AWS_ACCESS_KEY_ID", "minio");
+    set_env_docker(&dir, "AWS_SECRET_ACCESS_KEY", "minio-secret");
+    assert_eq!(doctor_check(&dir, "s3-set")["status"], "pass");
+
+    // AWS itself (no endpoint) on the same backend: the keys may stay
+    // empty (an instance role), and doctor says why it passes.
+    let dir = sb.new_project("aws", &["--set", "storage=s3"]);
+    let check = doctor_check(&dir, "s3-set");
+    assert_eq!(check["status"], "pass", "{check:#}");
+    assert!(
+        check["message"].as_str().unwrap().contains("instance role"),
+        "{check:#}"
+    );
+}
+
+#[test]
+fn next_steps_name_the_buckets_that_must_exist_before_the_first_start() {
+    let sb = Sandbox::new();
+    let dir = sb.path("demo");
+    let out = bin()
+        .arg("new")
+        .arg(&dir)
+        .args([
+            "--yes",
+            "--set",
+            "storage=s3",
+            "--set",
+            "s3_bucket_prefix=acme",
+        ])
+        .output()
+        .unwrap();
+    let (o, e) = out_text(&out);
+    assert_eq!(code(&out), 0, "{e}");
+    for bucket in [
+        "acme-exports",
+        "acme-snapshot-imports",
+        "acme-modules",
+        "acme-files",
+        "acme-search",
+    ] {
+        assert!(o.contains(bucket), "{bucket} not named:\n{o}");
+    }
+    assert!(o.contains("before the first start"), "{o}");
+}
