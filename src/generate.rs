@@ -264,14 +264,18 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
         )));
     }
     let name = dir_name(dir)?;
-    let given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
+    let mut given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
+    if target == Target::Project {
+        adopt_package_manager(dir, &mut given)?;
+    }
     let raw = prompt::complete(given, &name, args.answers.yes)?;
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
     for warning in answers::warnings(&answers) {
         crate::output::note(&format!("warning: {warning}"));
     }
-    if dir.join(STATE_FILE).exists() && !args.force && !args.dry_run {
+    // A dry run refuses exactly what the real run refuses.
+    if dir.join(STATE_FILE).exists() && !args.force {
         return Err(usage(format!(
             "{} already holds a convex-scaffold project; nothing was written. Use `convex-scaffold upgrade {}` \
              to change its answers or pins while keeping your edits (or --force to render over it)",
@@ -279,11 +283,11 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
             dir.display()
         )));
     }
-    if is_non_empty_dir(dir)? && !args.force && !args.dry_run {
+    if is_non_empty_dir(dir)? && !args.force {
         return Err(usage(format!(
             "{} is not empty; nothing was written. Pass --force to render into it (an existing package.json and \
              .gitignore are merged, secret files are kept, any other file that differs is replaced and kept as \
-             <file>.orig), or --dry-run to see what would change",
+             <file>.orig); --force --dry-run shows what would change",
             dir.display()
         )));
     }
@@ -319,6 +323,79 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     }
     crate::output::emit(&report)?;
     Ok(Outcome::Success)
+}
+
+/// Lockfiles and the package manager that writes each.
+const LOCKFILES: &[(&str, &str)] = &[
+    ("pnpm-lock.yaml", "pnpm"),
+    ("package-lock.json", "npm"),
+    ("npm-shrinkwrap.json", "npm"),
+    ("yarn.lock", "yarn"),
+    ("bun.lock", "bun"),
+    ("bun.lockb", "bun"),
+];
+
+/// The package manager an existing app in `dir` uses, and where that was
+/// read: its package.json's `packageManager` (corepack's `name@version`),
+/// else its lockfile. Lockfiles of different managers without a
+/// `packageManager` to decide are a usage error.
+pub fn detect_package_manager(dir: &Path) -> Result<Option<(&'static str, String)>> {
+    let pkg_path = dir.join("package.json");
+    if let Ok(text) = fs::read_to_string(&pkg_path) {
+        let declared = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|pkg| pkg.get("packageManager")?.as_str().map(str::to_owned));
+        if let Some(declared) = declared {
+            let name = declared.split('@').next().unwrap_or_default();
+            if let Some(pm) = answers::PackageManager::CHOICES
+                .iter()
+                .find(|pm| **pm == name)
+            {
+                return Ok(Some((
+                    pm,
+                    format!("package.json's packageManager {declared}"),
+                )));
+            }
+        }
+    }
+    let found: Vec<(&str, &str)> = LOCKFILES
+        .iter()
+        .copied()
+        .filter(|(file, _)| dir.join(file).is_file())
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [(file, pm), rest @ ..] if rest.iter().all(|(_, other)| other == pm) => {
+            Ok(Some((pm, (*file).to_owned())))
+        }
+        _ => Err(usage(format!(
+            "{} has lockfiles of different package managers ({}); nothing was written. Name the one the app \
+             uses: --set package_manager=npm|pnpm|yarn|bun",
+            dir.display(),
+            found.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// Rendering into an existing app: its package manager is the default (so
+/// the convex pin goes through that manager's override mechanism). An
+/// explicit answer wins, with a warning when it differs.
+fn adopt_package_manager(dir: &Path, given: &mut answers::RawAnswers) -> Result<()> {
+    let Some((pm, source)) = detect_package_manager(dir)? else {
+        return Ok(());
+    };
+    match given.get("package_manager") {
+        None => {
+            crate::output::note(&format!("package_manager = {pm}, from {source}"));
+            given.values.insert("package_manager".into(), pm.to_owned());
+        }
+        Some(chosen) if chosen != pm => crate::output::note(&format!(
+            "warning: the app uses {pm} ({source}) but package_manager = {chosen} was given; package.json gets \
+             {chosen}'s pin and override, and the app's {pm} lockfile no longer matches its package manager"
+        )),
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// The pins of a `--release` row under the given answers (pin keys given

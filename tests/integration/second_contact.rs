@@ -334,3 +334,90 @@ fn next_steps_name_the_buckets_that_must_exist_before_the_first_start() {
     }
     assert!(o.contains("before the first start"), "{o}");
 }
+
+/// An existing app of another package manager: its package.json (maybe
+/// with `packageManager`) and its lockfile.
+fn existing_app(sb: &Sandbox, lockfile: &str, package_manager: Option<&str>) -> PathBuf {
+    let dir = sb.path("app");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut pkg = serde_json::json!({"name": "app", "version": "1.0.0", "dependencies": {}});
+    if let Some(pm) = package_manager {
+        pkg["packageManager"] = pm.into();
+    }
+    std::fs::write(dir.join("package.json"), pkg.to_string()).unwrap();
+    std::fs::write(dir.join(lockfile), "").unwrap();
+    dir
+}
+
+fn package_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&text(dir, "package.json")).unwrap()
+}
+
+#[test]
+fn new_into_an_existing_app_uses_the_apps_package_manager() {
+    for (lockfile, pm, override_key) in [
+        ("package-lock.json", "npm", "overrides"),
+        ("yarn.lock", "yarn", "resolutions"),
+        ("bun.lock", "bun", "overrides"),
+        ("bun.lockb", "bun", "overrides"),
+        ("pnpm-lock.yaml", "pnpm", "pnpm"),
+    ] {
+        let sb = Sandbox::new();
+        let dir = existing_app(&sb, lockfile, None);
+        let out = run(&dir, &["new", ".", "--yes", "--force"]);
+        let (o, e) = out_text(&out);
+        assert_eq!(code(&out), 0, "{lockfile}: {o}{e}");
+        let pkg = package_json(&dir);
+        assert!(pkg.get(override_key).is_some(), "{lockfile}: {pkg:#}");
+        match pm {
+            "pnpm" | "yarn" => assert!(
+                pkg["packageManager"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{pm}@")),
+                "{lockfile}: {pkg:#}"
+            ),
+            _ => assert!(pkg.get("packageManager").is_none(), "{lockfile}: {pkg:#}"),
+        }
+        if pm != "pnpm" {
+            assert!(pkg.get("pnpm").is_none(), "{lockfile}: {pkg:#}");
+        }
+        assert!(
+            text(&dir, "convex-scaffold.toml").contains(&format!("package_manager = \"{pm}\"")),
+            "{lockfile}"
+        );
+        assert!(
+            e.contains(lockfile),
+            "the output says where {pm} came from: {o}{e}"
+        );
+    }
+    // An existing packageManager names it too (and is kept).
+    let sb = Sandbox::new();
+    let dir = existing_app(&sb, "README.md", Some("yarn@4.1.1"));
+    let out = run(&dir, &["new", ".", "--yes", "--force"]);
+    assert_eq!(code(&out), 0, "{}", out_text(&out).1);
+    let pkg = package_json(&dir);
+    assert_eq!(pkg["packageManager"], "yarn@4.1.1");
+    assert_eq!(pkg["resolutions"]["convex"], pkg["dependencies"]["convex"]);
+}
+
+#[test]
+fn a_dry_run_refuses_exactly_what_the_real_run_refuses() {
+    let sb = Sandbox::new();
+    let dir = existing_app(&sb, "package-lock.json", None);
+    let before = read_tree(&dir);
+    let real = run(&dir, &["new", ".", "--yes"]);
+    let dry = run(&dir, &["new", ".", "--yes", "--dry-run"]);
+    assert_eq!(code(&real), 2);
+    assert_eq!(code(&dry), 2, "{}", out_text(&dry).0);
+    assert!(
+        out_text(&dry).1.contains("is not empty"),
+        "{}",
+        out_text(&dry).1
+    );
+    assert_eq!(read_tree(&dir), before);
+    // With --force the dry run shows the plan.
+    let dry = run(&dir, &["new", ".", "--yes", "--force", "--dry-run"]);
+    assert_eq!(code(&dry), 0, "{}", out_text(&dry).1);
+    assert_eq!(read_tree(&dir), before);
+}
