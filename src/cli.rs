@@ -79,7 +79,8 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Pin backend, dashboard and CLI from a row of the release table: the
-    /// release date (e.g. 2025-05-29, the seed's pair), at least 7
+    /// release date (e.g. 2025-05-29, the first release known to work
+    /// self-hosted, with CLI 1.24.8), at least 7
     /// characters of its backend SHA, or `latest` (see `convex-scaffold
     /// pins`). Pin keys given with --set or --answers win over the row.
     #[arg(long, value_name = "DATE|SHA|latest")]
@@ -126,8 +127,10 @@ pub struct UpgradeArgs {
     /// (scripts/convex-reset.sh): the backend migrates its data forward only.
     #[arg(long)]
     pub allow_downgrade: bool,
-    /// Allow a storage change (local <-> s3); the data volume must then be
-    /// reset with scripts/convex-reset.sh.
+    /// Allow a storage change (local <-> s3) or a database change (sqlite,
+    /// postgres, mysql): the backend locks both at its first start, so run
+    /// scripts/convex-reset.sh afterwards (it exports a backup, then starts
+    /// the backend fresh).
     #[arg(long)]
     pub reset_data: bool,
 }

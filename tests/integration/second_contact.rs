@@ -421,3 +421,64 @@ fn a_dry_run_refuses_exactly_what_the_real_run_refuses() {
     assert_eq!(code(&dry), 0, "{}", out_text(&dry).1);
     assert_eq!(read_tree(&dir), before);
 }
+
+#[test]
+fn the_share_level_has_one_name_and_the_old_one_still_reads() {
+    let sb = Sandbox::new();
+    // The answer key is the Coder variable's name.
+    let dir = sb.new_project("demo", &["--set", "convex_app_share=authenticated"]);
+    assert!(text(&dir, "convex-scaffold.toml").contains("convex_app_share = \"authenticated\""));
+    assert!(text(&dir, "coder/convex.tf").contains("variable \"convex_app_share\""));
+    let help = bin().args(["new", "--help"]).output().unwrap();
+    let help = out_text(&help).0;
+    assert!(help.contains("convex_app_share"), "{help}");
+    assert!(!help.contains(" app_share"), "{help}");
+
+    // The old key still works, with a note, from --set and answers files.
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("old"))
+        .args(["--yes", "--set", "app_share=owner"])
+        .output()
+        .unwrap();
+    let (_, e) = out_text(&out);
+    assert_eq!(code(&out), 0, "{e}");
+    assert!(e.contains("convex_app_share"), "deprecation note: {e}");
+    assert!(text(&sb.path("old"), "convex-scaffold.toml").contains("convex_app_share = \"owner\""));
+    let answers = sb.path("answers.toml");
+    std::fs::write(&answers, "app_share = \"owner\"\n").unwrap();
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("file"))
+        .args(["--yes", "--answers"])
+        .arg(&answers)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", out_text(&out).1);
+    assert!(text(&sb.path("file"), "convex-scaffold.toml").contains("convex_app_share = \"owner\""));
+
+    // A state file written with the old key is read, and upgrade rewrites it.
+    let state = text(&dir, "convex-scaffold.toml").replace("convex_app_share =", "app_share =");
+    std::fs::write(dir.join("convex-scaffold.toml"), state).unwrap();
+    let out = run(&dir, &["upgrade"]);
+    let (o, e) = out_text(&out);
+    assert!(code(&out) <= 1, "{o}{e}");
+    assert!(text(&dir, "convex-scaffold.toml").contains("convex_app_share = \"authenticated\""));
+}
+
+#[test]
+fn help_texts_use_no_insider_words_and_reset_data_covers_the_database() {
+    let mut all = String::new();
+    for command in ["new", "coder", "upgrade", "doctor", "diagnose", "pins"] {
+        let out = bin().args([command, "--help"]).output().unwrap();
+        all.push_str(&out_text(&out).0);
+    }
+    all.push_str(&out_text(&bin().arg("pins").output().unwrap()).0);
+    for word in ["seed", "stand-in", "CI machines", "the brief"] {
+        assert!(!all.contains(word), "{word:?} in:\n{all}");
+    }
+    let upgrade = out_text(&bin().args(["upgrade", "--help"]).output().unwrap()).0;
+    let reset = &upgrade[upgrade.find("--reset-data").unwrap()..];
+    let reset = &reset[..reset.find("\n\n").unwrap_or(reset.len())];
+    assert!(reset.contains("database"), "{reset}");
+}
