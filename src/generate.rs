@@ -321,6 +321,9 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     if target == Target::Project && starter_rendered(&planned, &answers) {
         report.push_str(&starter_steps(&answers));
     }
+    if target == Target::Project {
+        report.push_str(&auth_steps(&answers));
+    }
     crate::output::emit(&report)?;
     Ok(Outcome::Success)
 }
@@ -491,6 +494,45 @@ fn starter_rendered(planned: &[Planned], answers: &Answers) -> bool {
 }
 
 /// How to start the starter app, after the backend steps above.
+/// Convex Auth's library, exactly: the newest 0.0.x release and the
+/// @auth/core its peerDependencies ask for (`npm view @convex-dev/auth@0.0.95
+/// peerDependencies`: @auth/core ^0.41.1, convex ^1.17.0). 2.0.0 is a
+/// rewrite with other peers (convex ^1.48.0) that the older release rows'
+/// CLIs do not meet.
+pub const CONVEX_AUTH_PACKAGES: &str = "@convex-dev/auth@0.0.95 @auth/core@0.41.1";
+
+/// With auth=convex-auth: the library code the app adds (the scripts only
+/// make and set the keys). The file contents are in the README.
+fn auth_steps(answers: &Answers) -> String {
+    if answers.auth != answers::Auth::ConvexAuth {
+        return String::new();
+    }
+    let install = match answers.package_manager {
+        answers::PackageManager::Pnpm => "pnpm add --save-exact",
+        answers::PackageManager::Npm => "npm install --save-exact",
+        answers::PackageManager::Yarn => "yarn add --exact",
+        answers::PackageManager::Bun => "bun add --exact",
+    };
+    let provider = match answers.frontend {
+        answers::Frontend::Vite => "src/main.tsx: ConvexProvider -> ConvexAuthProvider from \"@convex-dev/auth/react\"",
+        answers::Frontend::Nextjs => {
+            "app/ConvexClientProvider.tsx: ConvexProvider -> ConvexAuthProvider from \"@convex-dev/auth/react\""
+        }
+        answers::Frontend::None => "your app: wrap it in ConvexAuthProvider from \"@convex-dev/auth/react\"",
+    };
+    format!(
+        "Convex Auth (auth=convex-auth): scripts/convex-deploy.sh sets JWT_PRIVATE_KEY, JWKS and SITE_URL;\n\
+         the app adds the library and its code (contents: README.md, \"Convex Auth in your app\"):\n  \
+         {install} {CONVEX_AUTH_PACKAGES}\n  \
+         # convex/auth.config.ts  the provider: domain process.env.CONVEX_SITE_URL, applicationID \"convex\"\n  \
+         # convex/auth.ts         convexAuth({{ providers: [Password] }})\n  \
+         # convex/http.ts         httpRouter() with auth.addHttpRoutes(http)\n  \
+         # convex/schema.ts       defineSchema({{ ...authTables }})\n  \
+         # {provider}\n  \
+         scripts/convex-deploy.sh\n"
+    )
+}
+
 fn starter_steps(answers: &Answers) -> String {
     let (Some(port), Some(var)) = (answers.frontend.dev_port(), answers.frontend.url_var()) else {
         return String::new();

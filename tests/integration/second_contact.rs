@@ -482,3 +482,56 @@ fn help_texts_use_no_insider_words_and_reset_data_covers_the_database() {
     let reset = &reset[..reset.find("\n\n").unwrap_or(reset.len())];
     assert!(reset.contains("database"), "{reset}");
 }
+
+#[test]
+fn convex_auth_next_steps_and_readme_give_the_exact_library_steps() {
+    let sb = Sandbox::new();
+    for (pm, install) in [
+        ("pnpm", "pnpm add --save-exact"),
+        ("npm", "npm install --save-exact"),
+    ] {
+        let out = bin()
+            .arg("new")
+            .arg(sb.path(pm))
+            .args(["--yes", "--set", "auth=convex-auth", "--set"])
+            .arg(format!("package_manager={pm}"))
+            .output()
+            .unwrap();
+        let (o, e) = out_text(&out);
+        assert_eq!(code(&out), 0, "{e}");
+        for needle in [
+            install,
+            "@convex-dev/auth@0.0.95",
+            "@auth/core@0.41.1",
+            "convex/auth.config.ts",
+            "convex/auth.ts",
+            "convex/http.ts",
+            "convex/schema.ts",
+            "ConvexAuthProvider",
+        ] {
+            assert!(o.contains(needle), "{needle:?} not in the next steps:\n{o}");
+        }
+    }
+    // Without auth, none of it.
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("plain"))
+        .arg("--yes")
+        .output()
+        .unwrap();
+    assert!(!out_text(&out).0.contains("@convex-dev/auth"));
+
+    // The README holds the same steps, with each file's content.
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    for needle in [
+        "@convex-dev/auth@0.0.95 @auth/core@0.41.1",
+        "domain: process.env.CONVEX_SITE_URL",
+        "auth.addHttpRoutes(http)",
+        "...authTables",
+        "convexAuth({",
+    ] {
+        assert!(readme.contains(needle), "{needle:?} not in README.md");
+    }
+}
