@@ -535,3 +535,55 @@ fn convex_auth_next_steps_and_readme_give_the_exact_library_steps() {
         assert!(readme.contains(needle), "{needle:?} not in README.md");
     }
 }
+
+#[test]
+fn doctor_online_names_the_s3_buckets_that_do_not_exist() {
+    use std::sync::{Arc, Mutex};
+    let missing = Arc::new(Mutex::new(vec!["/demo-files".to_owned()]));
+    let seen = Arc::clone(&missing);
+    let port = serve_http(move |req| {
+        let path = req.line.split_whitespace().nth(1).unwrap_or("").to_owned();
+        assert!(req.line.starts_with("HEAD "), "{}", req.line);
+        if seen.lock().unwrap().contains(&path) {
+            StubReply::new("404 Not Found", "")
+        } else {
+            // What S3 answers an anonymous HEAD on an existing bucket.
+            StubReply::new("403 Forbidden", "")
+        }
+    });
+    let sb = Sandbox::new();
+    let dir = sb.new_project(
+        "demo",
+        &[
+            "--set",
+            "storage=s3",
+            "--set",
+            &format!("s3_endpoint_url=http://127.0.0.1:{port}"),
+        ],
+    );
+    set_env_docker(&dir, "AWS_ACCESS_KEY_ID", "minio");
+    set_env_docker(&dir, "AWS_SECRET_ACCESS_KEY", "minio-secret");
+    let buckets = |dir: &Path| {
+        let out = crate::doctor::doctor(dir).arg("--json").output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "s3-buckets")
+            .unwrap_or_else(|| panic!("no s3-buckets check: {report:#}"))
+            .clone()
+    };
+    let check = buckets(&dir);
+    assert_eq!(check["status"], "fail", "{check:#}");
+    let message = check["message"].as_str().unwrap();
+    assert!(message.contains("demo-files"), "{message}");
+    assert!(!message.contains("demo-exports"), "{message}");
+    missing.lock().unwrap().clear();
+    let check = buckets(&dir);
+    assert_eq!(check["status"], "pass", "{check:#}");
+
+    // --offline does not ask.
+    let out = run(&dir, &["doctor", "--offline", "--json"]);
+    assert!(!out_text(&out).0.contains("s3-buckets"));
+}
