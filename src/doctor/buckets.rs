@@ -80,8 +80,16 @@ pub fn check(p: &Project, timeout: Duration, out: &mut Vec<Check>) {
                 "200" | "301" | "307" | "400" | "403" => {}
                 code => unknown.push(format!("{name} (HTTP {code})")),
             },
-            Outcome::Failed(e) => unknown.push(format!("{name} ({e})")),
-            Outcome::TimedOut => unknown.push(format!("{name} (no answer in time)")),
+            // The store does not answer: the other buckets would wait the
+            // same time for nothing.
+            Outcome::Failed(e) => {
+                unknown.push(format!("{name} ({e})"));
+                break;
+            }
+            Outcome::TimedOut => {
+                unknown.push(format!("{name} (no answer in time)"));
+                break;
+            }
             Outcome::NotRun(e) => {
                 out.push(Check::warn(
                     "s3-buckets",

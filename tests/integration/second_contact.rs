@@ -587,3 +587,37 @@ fn doctor_online_names_the_s3_buckets_that_do_not_exist() {
     let out = run(&dir, &["doctor", "--offline", "--json"]);
     assert!(!out_text(&out).0.contains("s3-buckets"));
 }
+
+#[test]
+fn doctor_online_warns_when_the_s3_store_does_not_answer() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sb = Sandbox::new();
+    let dir = sb.new_project(
+        "demo",
+        &[
+            "--set",
+            "storage=s3",
+            "--set",
+            &format!("s3_endpoint_url=http://127.0.0.1:{port}"),
+        ],
+    );
+    let out = crate::doctor::doctor(&dir).arg("--json").output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "s3-buckets")
+        .cloned()
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(check["status"], "warn", "{check:#}");
+    assert!(
+        check["message"].as_str().unwrap().contains("demo-exports"),
+        "{check:#}"
+    );
+}
