@@ -34,7 +34,7 @@ macro_rules! answer_keys_body {
   auth                 none | convex-auth: convex-auth makes the scripts generate the
                        JWT key pair once (.convex-auth/, never committed) and set
                        JWT_PRIVATE_KEY, JWKS and SITE_URL on the deployment after
-                       each deploy (with a wildcard_domain: app_share=public)
+                       each deploy (with a wildcard_domain: convex_app_share=public)
                                                                      [default: none]
   platform             docker | kubernetes: Coder template flavour   [default: docker]
   convex_version       exact convex CLI version, e.g. 1.24.8         [default: from pins]
@@ -46,7 +46,7 @@ macro_rules! answer_keys_body {
                        `coder port-forward`                          [default: empty]
   docker_runtime       privileged | sysbox: how the workspace runs Docker
                                                                      [default: privileged]
-  app_share            public | authenticated | owner: share level of the
+  convex_app_share     public | authenticated | owner: share level of the
                        Convex API and site apps                      [default: public]
   workspace_image      image of the Coder workspace container
                                                     [default: codercom/enterprise-node:ubuntu]
@@ -87,7 +87,7 @@ pub const KEYS: &[&str] = &[
     "agent_name",
     "wildcard_domain",
     "docker_runtime",
-    "app_share",
+    "convex_app_share",
     "workspace_image",
     "git_url",
     "s3_endpoint_url",
@@ -230,7 +230,7 @@ pub struct Answers {
     pub agent_name: String,
     pub wildcard_domain: String,
     pub docker_runtime: DockerRuntime,
-    pub app_share: AppShare,
+    pub convex_app_share: AppShare,
     pub workspace_image: String,
     pub git_url: String,
     pub s3_endpoint_url: String,
@@ -296,7 +296,7 @@ impl RawAnswers {
                     "--set {arg:?} is not KEY=VALUE; for example --set storage=s3"
                 )));
             };
-            let key = key.trim();
+            let key = renamed_key(key.trim(), "--set");
             check_known_key(key, "--set")?;
             raw.values.insert(key.to_owned(), value.to_owned());
         }
@@ -315,9 +315,15 @@ impl RawAnswers {
 
     pub fn from_toml_str(text: &str) -> std::result::Result<Self, String> {
         let file: AnswersFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        if file.app_share.is_some() && file.convex_app_share.is_some() {
+            return Err(
+                "both app_share and convex_app_share are set; keep convex_app_share only".into(),
+            );
+        }
         let value = serde_json::to_value(file).expect("answers file serialises");
         let mut raw = RawAnswers::default();
         for (key, v) in value.as_object().expect("object") {
+            let key = &renamed_key(key, "answers file").to_owned();
             match v {
                 serde_json::Value::Null => {}
                 serde_json::Value::String(s) => {
@@ -350,6 +356,9 @@ pub struct AnswersFile {
     pub agent_name: Option<String>,
     pub wildcard_domain: Option<String>,
     pub docker_runtime: Option<String>,
+    pub convex_app_share: Option<String>,
+    /// The old name of `convex_app_share`, still read (with a note).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_share: Option<String>,
     pub workspace_image: Option<String>,
     pub git_url: Option<String>,
@@ -357,6 +366,23 @@ pub struct AnswersFile {
     pub s3_region: Option<String>,
     pub s3_bucket_prefix: Option<String>,
     pub s3_force_path_style: Option<bool>,
+}
+
+/// Answer keys that were renamed: old name → new name.
+const RENAMED_KEYS: &[(&str, &str)] = &[("app_share", "convex_app_share")];
+
+/// The current name of `key`, with a note when an old one was used.
+fn renamed_key<'a>(key: &'a str, source: &str) -> &'a str {
+    match RENAMED_KEYS.iter().find(|(old, _)| *old == key) {
+        Some((old, new)) => {
+            crate::output::note(&format!(
+                "note: {source}: the answer key {old} is now called {new} (the Coder template variable's name); \
+                 {old} still works for now"
+            ));
+            new
+        }
+        None => key,
+    }
 }
 
 fn check_known_key(key: &str, source: &str) -> Result<()> {
@@ -388,7 +414,7 @@ pub fn default_for(key: &str, dir_name: &str, so_far: &RawAnswers) -> String {
         "agent_name" => "main".into(),
         "wildcard_domain" => String::new(),
         "docker_runtime" => "privileged".into(),
-        "app_share" => "public".into(),
+        "convex_app_share" => "public".into(),
         "workspace_image" => DEFAULT_WORKSPACE_IMAGE.into(),
         "git_url" | "s3_endpoint_url" | "database_url" => String::new(),
         "s3_region" => "us-east-1".into(),
@@ -523,8 +549,8 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         "docker_runtime",
         choice::<DockerRuntime>(DockerRuntime::parse, DockerRuntime::CHOICES)
     );
-    let app_share = check!(
-        "app_share",
+    let convex_app_share = check!(
+        "convex_app_share",
         choice::<AppShare>(AppShare::parse, AppShare::CHOICES)
     );
     let workspace_image = check!("workspace_image", validate_image_ref);
@@ -551,10 +577,10 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         }
     }
     if auth == Some(Auth::ConvexAuth) {
-        if let (Some(share), Some(wildcard)) = (app_share, &wildcard_domain) {
+        if let (Some(share), Some(wildcard)) = (convex_app_share, &wildcard_domain) {
             if share != AppShare::Public && !wildcard.is_empty() {
                 errors.push(Invalid {
-                    key: "app_share",
+                    key: "convex_app_share",
                     value: share.as_str().into(),
                     rule: format!(
                         "with auth = convex-auth the backend fetches its own site URL (CONVEX_SITE_ORIGIN, the \
@@ -565,6 +591,22 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
                     example: "public".into(),
                 });
             }
+        }
+    }
+    // An endpoint only matters with S3 storage; with local storage it would
+    // be dropped without a word, and the storage type locks at first start.
+    if let (Some(Storage::Local), Some(endpoint)) = (storage, &s3_endpoint_url) {
+        if !endpoint.is_empty() {
+            errors.push(Invalid {
+                key: "s3_endpoint_url",
+                value: endpoint.clone(),
+                rule: "is an S3 setting but storage = local, so it would be ignored (and the backend locks its \
+                       storage type at its first start); to store files in S3 add --set storage=s3 next to it \
+                       (on a project that has started: upgrade --set storage=s3 --reset-data), or leave \
+                       s3_endpoint_url out"
+                    .into(),
+                example: endpoint.clone(),
+            });
         }
     }
     // A password typed into database_url is refused above; never echo it.
@@ -595,7 +637,7 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         agent_name: agent_name.unwrap(),
         wildcard_domain: wildcard_domain.unwrap(),
         docker_runtime: docker_runtime.unwrap(),
-        app_share: app_share.unwrap(),
+        convex_app_share: convex_app_share.unwrap(),
         workspace_image: workspace_image.unwrap(),
         git_url: git_url.unwrap(),
         s3_endpoint_url: s3_endpoint_url.unwrap(),

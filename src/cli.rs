@@ -131,7 +131,8 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Pin backend, dashboard and CLI from a row of the release table: the
-    /// release date (e.g. 2025-05-29, the seed's pair), at least 7
+    /// release date (e.g. 2025-05-29, the first release known to work
+    /// self-hosted, with CLI 1.24.8), at least 7
     /// characters of its backend SHA, or `latest` (see `convex-scaffold
     /// pins`). Pin keys given with --set or --answers win over the row.
     #[arg(long, value_name = "DATE|SHA|latest")]
@@ -173,8 +174,15 @@ pub struct UpgradeArgs {
     /// Accept a convex CLI version or pin combination known to break.
     #[arg(long)]
     pub allow_known_bad: bool,
-    /// Allow a storage change (local <-> s3); the data volume must then be
-    /// reset with scripts/convex-reset.sh.
+    /// Allow moving the backend to an older release. Safe on a project whose
+    /// stack has never started, or after its data is reset
+    /// (scripts/convex-reset.sh): the backend migrates its data forward only.
+    #[arg(long)]
+    pub allow_downgrade: bool,
+    /// Allow a storage change (local <-> s3) or a database change (sqlite,
+    /// postgres, mysql): the backend locks both at its first start, so run
+    /// scripts/convex-reset.sh afterwards (it exports a backup, then starts
+    /// the backend fresh).
     #[arg(long)]
     pub reset_data: bool,
 }

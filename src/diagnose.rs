@@ -57,6 +57,11 @@ pub struct KnownIssue {
     pub cause: String,
     /// Shell commands; items starting with `#` are instructions.
     pub fix: Vec<String>,
+    /// The same fix for a convex-scaffold project (`.env.docker`, the
+    /// project's scripts and `upgrade`); when present, `fix` is the route
+    /// for other setups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub project_fix: Vec<String>,
     /// The doctor check that detects the cause beforehand, if any.
     #[serde(default)]
     pub check: Option<String>,
@@ -109,6 +114,18 @@ pub fn catalogue() -> &'static [KnownIssue] {
     })
 }
 
+impl KnownIssue {
+    /// The fix for a project made by convex-scaffold: `project_fix` when
+    /// the entry has one, else the generic `fix`.
+    pub fn fix_for_project(&self) -> &[String] {
+        if self.project_fix.is_empty() {
+            &self.fix
+        } else {
+            &self.project_fix
+        }
+    }
+}
+
 /// The catalogue entry with this id.
 pub fn by_id(id: &str) -> Option<&'static KnownIssue> {
     catalogue().iter().find(|issue| issue.id == id)
@@ -147,6 +164,9 @@ fn parse_catalogue(text: &str) -> Result<Vec<KnownIssue>, String> {
         }
         if issue.fix.is_empty() || issue.fix.iter().any(|f| blank(f)) {
             return Err(format!("issue {id}: needs at least one non-empty fix"));
+        }
+        if issue.project_fix.iter().any(|f| blank(f)) {
+            return Err(format!("issue {id}: empty project_fix step"));
         }
         if let Some(source) = issue.sources.iter().find(|s| !s.starts_with("https://")) {
             return Err(format!(
@@ -570,13 +590,30 @@ pub fn render_text(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> 
             m => writeln!(out, "  (+{m} more matching lines)")?,
         }
         writeln!(out, "  cause: {}", issue.cause)?;
-        writeln!(out, "  fix:")?;
-        for step in &issue.fix {
-            if step.starts_with('#') {
-                writeln!(out, "    {step}")?;
-            } else {
-                writeln!(out, "    $ {step}")?;
+        let steps = |out: &mut dyn Write, steps: &[String]| -> io::Result<()> {
+            for step in steps {
+                if step.starts_with('#') {
+                    writeln!(out, "    {step}")?;
+                } else {
+                    writeln!(out, "    $ {step}")?;
+                }
             }
+            Ok(())
+        };
+        if issue.project_fix.is_empty() {
+            writeln!(out, "  fix:")?;
+            steps(out, &issue.fix)?;
+        } else {
+            writeln!(
+                out,
+                "  fix, in a project made by convex-scaffold (settings in .env.docker):"
+            )?;
+            steps(out, &issue.project_fix)?;
+            writeln!(
+                out,
+                "  fix, in other setups (docker compose with a .env next to docker-compose.yml):"
+            )?;
+            steps(out, &issue.fix)?;
         }
         if let Some(check) = &issue.check {
             writeln!(
@@ -599,7 +636,7 @@ struct JsonReport<'a> {
 }
 
 /// Machine-readable report:
-/// `{"schema_version":1,"matched":N,"findings":[{"issue":{id,title,patterns,cause,fix,check,sources},"line_number","line","more_matches"}]}`.
+/// `{"schema_version":1,"matched":N,"findings":[{"issue":{id,title,patterns,cause,fix,project_fix?,check,sources},"line_number","line","more_matches"}]}`.
 pub fn render_json(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     let report = JsonReport {
         schema_version: JSON_SCHEMA,

@@ -264,14 +264,18 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
         )));
     }
     let name = dir_name(dir)?;
-    let given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
+    let mut given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
+    if target == Target::Project {
+        adopt_package_manager(dir, &mut given)?;
+    }
     let raw = prompt::complete(given, &name, args.answers.yes)?;
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
     for warning in answers::warnings(&answers) {
         crate::output::note(&format!("warning: {warning}"));
     }
-    if dir.join(STATE_FILE).exists() && !args.force && !args.dry_run {
+    // A dry run refuses exactly what the real run refuses.
+    if dir.join(STATE_FILE).exists() && !args.force {
         return Err(usage(format!(
             "{} already holds a convex-scaffold project; nothing was written. Use `convex-scaffold upgrade {}` \
              to change its answers or pins while keeping your edits (or --force to render over it)",
@@ -279,11 +283,11 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
             dir.display()
         )));
     }
-    if is_non_empty_dir(dir)? && !args.force && !args.dry_run {
+    if is_non_empty_dir(dir)? && !args.force {
         return Err(usage(format!(
             "{} is not empty; nothing was written. Pass --force to render into it (an existing package.json and \
              .gitignore are merged, secret files are kept, any other file that differs is replaced and kept as \
-             <file>.orig), or --dry-run to see what would change",
+             <file>.orig); --force --dry-run shows what would change",
             dir.display()
         )));
     }
@@ -317,8 +321,84 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     if target == Target::Project && starter_rendered(&planned, &answers) {
         report.push_str(&starter_steps(&answers));
     }
+    if target == Target::Project {
+        report.push_str(&auth_steps(&answers));
+    }
     crate::output::emit(&report)?;
     Ok(Outcome::Success)
+}
+
+/// Lockfiles and the package manager that writes each.
+const LOCKFILES: &[(&str, &str)] = &[
+    ("pnpm-lock.yaml", "pnpm"),
+    ("package-lock.json", "npm"),
+    ("npm-shrinkwrap.json", "npm"),
+    ("yarn.lock", "yarn"),
+    ("bun.lock", "bun"),
+    ("bun.lockb", "bun"),
+];
+
+/// The package manager an existing app in `dir` uses, and where that was
+/// read: its package.json's `packageManager` (corepack's `name@version`),
+/// else its lockfile. Lockfiles of different managers without a
+/// `packageManager` to decide are a usage error.
+pub fn detect_package_manager(dir: &Path) -> Result<Option<(&'static str, String)>> {
+    let pkg_path = dir.join("package.json");
+    if let Ok(text) = fs::read_to_string(&pkg_path) {
+        let declared = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|pkg| pkg.get("packageManager")?.as_str().map(str::to_owned));
+        if let Some(declared) = declared {
+            let name = declared.split('@').next().unwrap_or_default();
+            if let Some(pm) = answers::PackageManager::CHOICES
+                .iter()
+                .find(|pm| **pm == name)
+            {
+                return Ok(Some((
+                    pm,
+                    format!("package.json's packageManager {declared}"),
+                )));
+            }
+        }
+    }
+    let found: Vec<(&str, &str)> = LOCKFILES
+        .iter()
+        .copied()
+        .filter(|(file, _)| dir.join(file).is_file())
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [(file, pm), rest @ ..] if rest.iter().all(|(_, other)| other == pm) => {
+            Ok(Some((pm, (*file).to_owned())))
+        }
+        _ => Err(usage(format!(
+            "{} has lockfiles of different package managers ({}); nothing was written. Name the one the app \
+             uses: --set package_manager=npm|pnpm|yarn|bun",
+            dir.display(),
+            found.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// Rendering into an existing app: its package manager is the default (so
+/// the convex pin goes through that manager's override mechanism). An
+/// explicit answer wins, with a warning when it differs.
+fn adopt_package_manager(dir: &Path, given: &mut answers::RawAnswers) -> Result<()> {
+    let Some((pm, source)) = detect_package_manager(dir)? else {
+        return Ok(());
+    };
+    match given.get("package_manager") {
+        None => {
+            crate::output::note(&format!("package_manager = {pm}, from {source}"));
+            given.values.insert("package_manager".into(), pm.to_owned());
+        }
+        Some(chosen) if chosen != pm => crate::output::note(&format!(
+            "warning: the app uses {pm} ({source}) but package_manager = {chosen} was given; package.json gets \
+             {chosen}'s pin and override, and the app's {pm} lockfile no longer matches its package manager"
+        )),
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// The pins of a `--release` row under the given answers (pin keys given
@@ -414,6 +494,45 @@ fn starter_rendered(planned: &[Planned], answers: &Answers) -> bool {
 }
 
 /// How to start the starter app, after the backend steps above.
+/// Convex Auth's library, exactly: the newest 0.0.x release and the
+/// @auth/core its peerDependencies ask for (`npm view @convex-dev/auth@0.0.95
+/// peerDependencies`: @auth/core ^0.41.1, convex ^1.17.0). 2.0.0 is a
+/// rewrite with other peers (convex ^1.48.0) that the older release rows'
+/// CLIs do not meet.
+pub const CONVEX_AUTH_PACKAGES: &str = "@convex-dev/auth@0.0.95 @auth/core@0.41.1";
+
+/// With auth=convex-auth: the library code the app adds (the scripts only
+/// make and set the keys). The file contents are in the README.
+fn auth_steps(answers: &Answers) -> String {
+    if answers.auth != answers::Auth::ConvexAuth {
+        return String::new();
+    }
+    let install = match answers.package_manager {
+        answers::PackageManager::Pnpm => "pnpm add --save-exact",
+        answers::PackageManager::Npm => "npm install --save-exact",
+        answers::PackageManager::Yarn => "yarn add --exact",
+        answers::PackageManager::Bun => "bun add --exact",
+    };
+    let provider = match answers.frontend {
+        answers::Frontend::Vite => "src/main.tsx: ConvexProvider -> ConvexAuthProvider from \"@convex-dev/auth/react\"",
+        answers::Frontend::Nextjs => {
+            "app/ConvexClientProvider.tsx: ConvexProvider -> ConvexAuthProvider from \"@convex-dev/auth/react\""
+        }
+        answers::Frontend::None => "your app: wrap it in ConvexAuthProvider from \"@convex-dev/auth/react\"",
+    };
+    format!(
+        "Convex Auth (auth=convex-auth): scripts/convex-deploy.sh sets JWT_PRIVATE_KEY, JWKS and SITE_URL;\n\
+         the app adds the library and its code (contents: README.md, \"Convex Auth in your app\"):\n  \
+         {install} {CONVEX_AUTH_PACKAGES}\n  \
+         # convex/auth.config.ts  the provider: domain process.env.CONVEX_SITE_URL, applicationID \"convex\"\n  \
+         # convex/auth.ts         convexAuth({{ providers: [Password] }})\n  \
+         # convex/http.ts         httpRouter() with auth.addHttpRoutes(http)\n  \
+         # convex/schema.ts       defineSchema({{ ...authTables }})\n  \
+         # {provider}\n  \
+         scripts/convex-deploy.sh\n"
+    )
+}
+
 fn starter_steps(answers: &Answers) -> String {
     let (Some(port), Some(var)) = (answers.frontend.dev_port(), answers.frontend.url_var()) else {
         return String::new();
@@ -451,11 +570,19 @@ fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
             let _ = writeln!(out, "  cd {}", shell_path(dir));
         }
         if answers.storage == answers::Storage::S3 {
+            let p = &answers.s3_bucket_prefix;
+            let store = if answers.s3_endpoint_url.is_empty() {
+                format!("in AWS region {}", answers.s3_region)
+            } else {
+                format!("on {}", answers.s3_endpoint_url)
+            };
             let _ = writeln!(
                 out,
-                "  # storage=s3: fill AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for\n  \
-                 # temporary credentials) in .env.docker (git-ignored, 0600) before the first start; the\n  \
-                 # backend cannot use S3 without them, and `convex-scaffold doctor` fails until they are set"
+                "  # storage=s3: before the first start (the backend locks its storage type then),\n  \
+                 # create these five buckets {store}:\n  \
+                 #   {p}-exports {p}-snapshot-imports {p}-modules {p}-files {p}-search\n  \
+                 # and fill AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN for temporary\n  \
+                 # credentials) in .env.docker (git-ignored, 0600); scripts/convex-up.sh refuses to start without them"
             );
         }
         let _ = writeln!(out, "  {pm} install");

@@ -57,7 +57,19 @@ fn run_diagnose(args: &cli::DiagnoseArgs) -> Result<Outcome> {
                 .map_err(|e| error::usage(format!("cannot read {}: {e}", path.display())))?;
             diagnose::scan(file)
         }
-        None => diagnose::scan(std::io::stdin().lock()),
+        None => {
+            use std::io::IsTerminal;
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                // A person at a terminal: say what to do instead of waiting
+                // silently (on stderr, so --json output stays clean).
+                eprintln!(
+                    "convex-scaffold diagnose: paste the log or CLI output, then press Ctrl-D on an empty line \
+                     (or pass a file: convex-scaffold diagnose FILE)"
+                );
+            }
+            diagnose::scan(stdin.lock())
+        }
     }
     .map_err(|e| error::usage(format!("cannot read the input: {e}")))?;
     let stdout = std::io::stdout();

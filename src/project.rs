@@ -79,7 +79,7 @@ impl Context {
             agent_name: answers.agent_name.clone(),
             wildcard_domain: answers.wildcard_domain.clone(),
             docker_runtime: answers.docker_runtime,
-            app_share: answers.app_share,
+            app_share: answers.convex_app_share,
             workspace_image: answers.workspace_image.clone(),
             git_url: answers.git_url.clone(),
             s3_endpoint_url: answers.s3_endpoint_url.clone(),

@@ -113,7 +113,7 @@ fn choices(key: &str) -> Option<&'static [&'static str]> {
         "auth" => Auth::CHOICES,
         "platform" => Platform::CHOICES,
         "docker_runtime" => DockerRuntime::CHOICES,
-        "app_share" => AppShare::CHOICES,
+        "convex_app_share" => AppShare::CHOICES,
         "s3_force_path_style" => &["true", "false"],
         _ => return None,
     })

@@ -72,7 +72,10 @@ pub struct StateAnswers {
     pub agent_name: String,
     pub wildcard_domain: String,
     pub docker_runtime: crate::answers::DockerRuntime,
-    pub app_share: crate::answers::AppShare,
+    /// `app_share` in state files written before the key took the Coder
+    /// variable's name.
+    #[serde(alias = "app_share")]
+    pub convex_app_share: crate::answers::AppShare,
     pub workspace_image: String,
     pub git_url: String,
     pub s3_endpoint_url: String,
@@ -119,7 +122,7 @@ impl State {
                 agent_name: answers.agent_name.clone(),
                 wildcard_domain: answers.wildcard_domain.clone(),
                 docker_runtime: answers.docker_runtime,
-                app_share: answers.app_share,
+                convex_app_share: answers.convex_app_share,
                 workspace_image: answers.workspace_image.clone(),
                 git_url: answers.git_url.clone(),
                 s3_endpoint_url: answers.s3_endpoint_url.clone(),
@@ -162,7 +165,7 @@ impl State {
             agent_name: a.agent_name.clone(),
             wildcard_domain: a.wildcard_domain.clone(),
             docker_runtime: a.docker_runtime,
-            app_share: a.app_share,
+            convex_app_share: a.convex_app_share,
             workspace_image: a.workspace_image.clone(),
             git_url: a.git_url.clone(),
             s3_endpoint_url: a.s3_endpoint_url.clone(),

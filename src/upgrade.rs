@@ -377,6 +377,12 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
         }
     }
     raw.overlay(&set);
+    // Leaving S3 (or an endpoint recorded with local storage by an older
+    // convex-scaffold): the endpoint goes with it unless given now, where
+    // validation refuses it with the fix.
+    if raw.get("storage") == Some("local") && set.get("s3_endpoint_url").is_none() {
+        raw.values.insert("s3_endpoint_url".into(), String::new());
+    }
     if let Some(version) = &args.convex_version {
         raw.values.insert("convex_version".into(), version.clone());
     }
@@ -394,13 +400,14 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
     }
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.allow_known_bad)?;
-    check_no_backend_downgrade(old, &answers, args.allow_known_bad)?;
+    check_no_backend_downgrade(old, &answers, args.allow_downgrade)?;
     Ok((answers, note))
 }
 
-/// An older backend on a data volume a newer one already migrated is known
-/// to break (the backend's migrations are forward-only): refused unless
-/// `--allow-known-bad`.
+/// An older backend on a data volume a newer one already migrated may
+/// refuse to start (the backend's migrations are forward-only): refused
+/// unless `--allow-downgrade`, the deliberate choice of a user whose stack
+/// never started or whose data is reset.
 fn check_no_backend_downgrade(old: &Answers, new: &Answers, allow: bool) -> Result<()> {
     let data = pins::data();
     let (Some(from), Some(to)) = (
@@ -418,12 +425,17 @@ fn check_no_backend_downgrade(old: &Answers, new: &Answers, allow: bool) -> Resu
         old.backend_image, new.backend_image
     );
     if allow {
-        crate::output::note(&format!("warning (--allow-known-bad): {message}"));
+        crate::output::note(&format!(
+            "warning (--allow-downgrade): {message}. If the stack has already started, run \
+             scripts/convex-reset.sh before the next start (it exports a backup, then wipes the data volume)"
+        ));
         return Ok(());
     }
     Err(usage(format!(
         "refusing a backend downgrade; nothing was written: {message}. Pick a release from {from} or later \
-         (`convex-scaffold pins`), or export the data, reset it (scripts/convex-reset.sh) and pass --allow-known-bad"
+         (`convex-scaffold pins`). To go back on purpose, pass --allow-downgrade: fine when the stack has \
+         never started; otherwise run scripts/convex-reset.sh after the upgrade (it exports a backup, then \
+         wipes the data volume)"
     )))
 }
 

@@ -125,7 +125,13 @@ pub fn name_problem(database: Database, name: &str) -> Option<String> {
 }
 
 /// `live`: the docker binary and its time limit; `None` with `--offline`.
-pub fn check(p: &Project, live: Option<(&str, Duration)>, out: &mut Vec<Check>) {
+/// `started`: whether Docker shows the data volume (`None` when not asked).
+pub fn check(
+    p: &Project,
+    started: Option<bool>,
+    live: Option<(&str, Duration)>,
+    out: &mut Vec<Check>,
+) {
     let Some(state) = &p.state else {
         return;
     };
@@ -134,14 +140,22 @@ pub fn check(p: &Project, live: Option<(&str, Duration)>, out: &mut Vec<Check>) 
     if configured == initial {
         out.push(Check::pass(
             "database-locked",
-            format!("database = {configured}, the database the backend was first started on"),
+            if started == Some(true) {
+                format!("database = {configured}, the database the backend was first started on")
+            } else {
+                format!(
+                    "database = {configured} is configured; the backend locks it in at the stack's first start{}",
+                    if started.is_none() { " (without Docker, doctor cannot tell whether it has started)" } else { "" }
+                )
+            },
         ));
     } else {
         out.push(Check::fail(
             "database-locked",
             format!(
-                "database = {configured} in convex-scaffold.toml, but the backend was first started on {initial}: \
-                 it would show an empty deployment"
+                "database = {configured} in convex-scaffold.toml, but the project was set up for {initial}{}: \
+                 the backend would show an empty deployment",
+                if started == Some(true) { " and the backend was first started on it" } else { "" }
             ),
             format!(
                 "to switch: `convex-scaffold upgrade --set database={configured} --reset-data`, then \

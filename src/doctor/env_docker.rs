@@ -31,12 +31,13 @@ pub struct S3Set {
 }
 
 /// Which S3 variables the backend gets. The two keys are required unless
-/// the backend image is known to be from 2026-04-09 or later.
+/// the backend image is known to be from 2026-04-09 or later (upstream
+/// get-convex/convex-backend ca1f91cde, self-hosted/docker-build/run_backend.sh
+/// no longer lists them; crates/aws_utils then asks AWS's default credential
+/// chain, e.g. an instance role) and no S3_ENDPOINT_URL is set: an
+/// S3-compatible store elsewhere has no instance role to offer.
 pub fn s3_set(p: &Project) -> S3Set {
-    let keys_optional = p
-        .backend_image()
-        .and_then(|image| pins::data().backend_date(&image).map(str::to_owned))
-        .is_some_and(|date| date.as_str() >= KEYS_OPTIONAL_SINCE);
+    let keys_optional = keys_optional(p);
     let mut required: Vec<&'static str> = S3_REGION_AND_BUCKETS.to_vec();
     if !keys_optional {
         required.extend_from_slice(S3_KEYS);
@@ -53,6 +54,20 @@ pub fn s3_set(p: &Project) -> S3Set {
         present,
         missing,
     }
+}
+
+/// The backend's start script no longer requires the two keys (images
+/// from [`KEYS_OPTIONAL_SINCE`]).
+fn backend_skips_keys(p: &Project) -> bool {
+    p.backend_image()
+        .and_then(|image| pins::data().backend_date(&image).map(str::to_owned))
+        .is_some_and(|date| date.as_str() >= KEYS_OPTIONAL_SINCE)
+}
+
+/// True when the backend may take its AWS credentials from the default
+/// chain (see [`s3_set`]).
+fn keys_optional(p: &Project) -> bool {
+    backend_skips_keys(p) && p.docker_var("S3_ENDPOINT_URL").is_none()
 }
 
 pub fn check(p: &Project, out: &mut Vec<Check>) {
@@ -97,12 +112,36 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
     });
 
     let set = s3_set(p);
+    let keys_absent = S3_KEYS.iter().all(|k| !set.present.contains(k));
     out.push(if set.missing.is_empty() {
         Check::pass(
             "s3-set",
             format!(
-                "the S3 set is complete ({}): the backend uses S3",
-                set.required.join(", ")
+                "the S3 set is complete ({}): the backend uses S3{}",
+                set.required.join(", "),
+                if keys_absent {
+                    "; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are empty, so the backend takes AWS \
+                     credentials from its environment (an instance role or pod identity on AWS); set both \
+                     where it has none"
+                } else {
+                    ""
+                }
+            ),
+        )
+    } else if set.missing.iter().all(|k| S3_KEYS.contains(k)) && backend_skips_keys(p) {
+        // The backend starts in S3 mode without the keys, then finds no
+        // credentials for the custom endpoint.
+        Check::fail(
+            "s3-set",
+            format!(
+                "S3_ENDPOINT_URL is set (an S3-compatible store, not AWS) but {} empty in {ENV_DOCKER}: the backend \
+                 starts in S3 mode and has no credentials for that store (keys are optional only on AWS with an \
+                 instance role)",
+                set.missing.join(" and ")
+            ),
+            format!(
+                "set {} in {ENV_DOCKER} (the store's access key and secret) before the first start",
+                set.missing.join(" and ")
             ),
         )
     } else if set.present.is_empty() {

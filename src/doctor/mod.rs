@@ -7,6 +7,7 @@
 //! environment captured once) so tests can inject every input.
 
 pub mod auth;
+pub mod buckets;
 pub mod cli_pin;
 pub mod database;
 pub mod dns;
@@ -149,6 +150,7 @@ pub const CHECK_IDS: &[&str] = &[
     "backend-version",
     "admin-key",
     "auth-env",
+    "s3-buckets",
 ];
 
 /// How the checks run; tests replace the system files and the timeouts.
@@ -403,6 +405,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     storage::check(project, stack.as_ref(), &mut out);
     database::check(
         project,
+        stack::started(stack.as_ref()),
         (!options.offline).then_some((options.docker.as_str(), options.docker_timeout)),
         &mut out,
     );
@@ -416,6 +419,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     if !options.offline {
         registry::check(project, &options.docker, options.docker_timeout, &mut out);
         live::check(project, options.timeout, &mut out);
+        buckets::check(project, options.timeout, &mut out);
     }
     out
 }
@@ -466,7 +470,7 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
         r.warn,
         r.fail,
         if offline {
-            " (--offline: images-present, stack-backend, backend-version and admin-key not checked)"
+            " (--offline: images-present, stack-backend, backend-version, admin-key and s3-buckets not checked)"
         } else {
             ""
         }

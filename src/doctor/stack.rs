@@ -43,6 +43,16 @@ pub struct Container {
     pub log: String,
 }
 
+/// Whether the stack has ever started, as far as Docker shows: the data
+/// volume exists (`Some(true)`) or not (`Some(false)`); `None` when Docker
+/// was not asked (`--offline`) or did not answer.
+pub fn started(stack: Option<&Stack>) -> Option<bool> {
+    match stack {
+        Some(Stack::Seen { data_volume, .. }) => Some(*data_volume),
+        _ => None,
+    }
+}
+
 /// The compose project name: COMPOSE_PROJECT_NAME, else the compose file's
 /// top-level `name`, else the recorded answer, else the folder's name.
 pub fn project_name(p: &Project) -> String {
@@ -220,7 +230,7 @@ pub fn check(p: &Project, stack: &Stack, out: &mut Vec<Check>) {
                 ),
                 format!(
                     "{} (more: convex-scaffold diagnose, docker compose logs backend)",
-                    f.issue.fix.join("; ")
+                    f.issue.fix_for_project().join("; ")
                 ),
             )
             .issue(f.issue.id.clone());

@@ -92,14 +92,17 @@ pub fn check(p: &Project, stack: Option<&Stack>, out: &mut Vec<Check>) {
     // storage-initial: the lock. When Docker shows no data volume, nothing
     // is locked in yet: the first start records the configured mode.
     let backend = backend_storage(p);
-    let never_started = matches!(
-        stack,
-        Some(Stack::Seen {
-            data_volume: false,
-            ..
-        })
-    );
-    out.push(if never_started {
+    let started = super::stack::started(stack);
+    // Until Docker shows the data volume, the recorded mode is what the
+    // project was set up with, not an event that happened.
+    let locked = if started == Some(true) {
+        format!("the data volume was initialised with {initial} storage")
+    } else {
+        format!(
+            "the project was set up for {initial} storage (locked in at the stack's first start)"
+        )
+    };
+    out.push(if started == Some(false) {
         Check::pass(
             "storage-initial",
             format!(
@@ -111,7 +114,7 @@ pub fn check(p: &Project, stack: Option<&Stack>, out: &mut Vec<Check>) {
         Check::fail(
             "storage-initial",
             format!(
-                "the data volume was initialised with {initial} storage but the project is now configured for {configured}: the backend refuses to start (\"Database was initialized with ..., but backend started up with ...\")"
+                "{locked} but is now configured for {configured}: once started, the backend refuses to start (\"Database was initialized with ..., but backend started up with ...\")"
             ),
             reset_fix(configured, initial),
         )
@@ -120,7 +123,7 @@ pub fn check(p: &Project, stack: Option<&Stack>, out: &mut Vec<Check>) {
         Check::fail(
             "storage-initial",
             format!(
-                "the data volume was initialised with {initial} storage but {ENV_DOCKER} would start the backend with {b}: it refuses to start (\"Database was initialized with ..., but backend started up with ...\")"
+                "{locked} but {ENV_DOCKER} would start the backend with {b}: once started, it refuses to start (\"Database was initialized with ..., but backend started up with ...\")"
             ),
             format!(
                 "make {ENV_DOCKER} select {initial} again (see storage-config); or switch for good: {}",
@@ -131,7 +134,14 @@ pub fn check(p: &Project, stack: Option<&Stack>, out: &mut Vec<Check>) {
     } else {
         Check::pass(
             "storage-initial",
-            format!("the data volume was initialised with {initial} storage, as configured"),
+            if started == Some(true) {
+                format!("the data volume was initialised with {initial} storage, as configured")
+            } else {
+                format!(
+                    "storage = {initial} is configured; the backend locks it in at the stack's first start{}",
+                    if started.is_none() { " (without Docker, doctor cannot tell whether it has started)" } else { "" }
+                )
+            },
         )
     });
 }

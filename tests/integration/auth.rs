@@ -472,7 +472,7 @@ fn the_answer_is_refused_where_it_cannot_work() {
             "--set",
             "wildcard_domain=*.coder.example.com",
             "--set",
-            "app_share=owner",
+            "convex_app_share=owner",
         ])
         .output()
         .unwrap();
@@ -492,7 +492,12 @@ fn the_answer_is_refused_where_it_cannot_work() {
     // Without a wildcard domain an owner share is fine (the site URL is local).
     sb.new_project(
         "d",
-        &["--set", "auth=convex-auth", "--set", "app_share=owner"],
+        &[
+            "--set",
+            "auth=convex-auth",
+            "--set",
+            "convex_app_share=owner",
+        ],
     );
 }
 

@@ -777,7 +777,7 @@ fn check_shared(files: &Files, a: &Answers) {
     );
     assert_eq!(
         tf.variable_default("convex_app_share"),
-        Value::from(a.app_share.as_str())
+        Value::from(a.convex_app_share.as_str())
     );
     assert_eq!(
         tf.variable_default("docker_runtime"),
@@ -1655,12 +1655,12 @@ fn docker_template_written_by_new() {
         &[
             ("wildcard_domain", "*-apps.example.com"),
             ("docker_runtime", "sysbox"),
-            ("app_share", "authenticated"),
+            ("convex_app_share", "authenticated"),
             ("frontend", "nextjs"),
         ],
         &[
             ("frontend", "none"),
-            ("app_share", "owner"),
+            ("convex_app_share", "owner"),
             ("storage", "s3"),
         ],
     ];
@@ -1696,7 +1696,7 @@ fn apps_env_and_urls_are_identical_in_both_flavours() {
         &[
             ("wildcard_domain", "*-apps.example.com"),
             ("frontend", "nextjs"),
-            ("app_share", "owner"),
+            ("convex_app_share", "owner"),
             ("agent_name", "dev-box"),
             ("docker_runtime", "sysbox"),
             ("git_url", "https://github.com/acme/app.git"),

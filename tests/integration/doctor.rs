@@ -223,6 +223,8 @@ fn a_clean_project_passes_offline() {
             "auth-keys",
             "auth-dotenv",
             "auth-env",
+            // Only with storage = s3.
+            "s3-buckets",
         ]
         .contains(id);
         assert_eq!(checks.contains_key(*id), expected, "{id}");

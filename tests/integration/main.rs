@@ -20,4 +20,5 @@ mod outputs;
 mod prompts;
 mod script_errors;
 mod scripts;
+mod second_contact;
 mod upgrade;

@@ -480,10 +480,18 @@ fn dry_run_writes_nothing_and_shows_diffs() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("package.json"), "{\"name\": \"x\"}\n").unwrap();
     let before = read_tree(&dir);
+    // A dry run refuses what the real run refuses (a non-empty folder
+    // without --force); with --force it shows the diffs.
     bin()
         .arg("new")
         .arg(&dir)
         .args(["--yes", "--dry-run"])
+        .assert()
+        .code(2);
+    bin()
+        .arg("new")
+        .arg(&dir)
+        .args(["--yes", "--dry-run", "--force"])
         .assert()
         .success()
         .stdout(predicate::str::contains("+++ b/package.json"))

@@ -22,8 +22,13 @@ struct Session {
 
 impl Session {
     fn start(sb: &Sandbox, name: &str) -> Session {
+        Session::run(sb, &format!("new {name}"))
+    }
+
+    /// `convex-scaffold ARGS` on a pty (ARGS: shell words, already quoted).
+    fn run(sb: &Sandbox, args: &str) -> Session {
         let bin = assert_cmd::cargo::cargo_bin("convex-scaffold");
-        let command = format!("'{}' new {name}", bin.display());
+        let command = format!("'{}' {args}", bin.display());
         let mut child = Command::new("script")
             .args(["-qefc", &command, "/dev/null"])
             .current_dir(sb.tmp.path())
@@ -76,7 +81,11 @@ impl Session {
     }
 
     /// Exit status after the keys (at most 30 s).
-    fn finish(mut self) -> (Option<i32>, String) {
+    fn finish(self) -> (Option<i32>, String) {
+        self.finish_after("Ctrl-C")
+    }
+
+    fn finish_after(mut self, what: &str) -> (Option<i32>, String) {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -85,7 +94,7 @@ impl Session {
             }
             if start.elapsed() > Duration::from_secs(30) {
                 let _ = self.child.kill();
-                panic!("still running after Ctrl-C; terminal:\n{}", self.text());
+                panic!("still running after {what}; terminal:\n{}", self.text());
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -161,4 +170,21 @@ fn prompts_describe_each_key_and_show_its_default() {
         !screen.contains("()"),
         "an empty default shown as (): {screen:?}"
     );
+}
+
+#[test]
+fn diagnose_on_a_terminal_asks_for_the_log_instead_of_waiting_silently() {
+    let sb = Sandbox::new();
+    let mut session = Session::run(&sb, "diagnose");
+    // Before anything is typed, the terminal says what to do.
+    session.wait_for("Ctrl-D");
+    let prompt = session.text();
+    assert!(prompt.contains("paste"), "{prompt:?}");
+    session.keys(
+        "Error: Database was initialized with Some(S3 { bucket: \"x\" }), but backend started up with Local\r",
+    );
+    session.keys("\x04");
+    let (code, screen) = session.finish_after("Ctrl-D");
+    assert_eq!(code, Some(1), "a known issue was pasted: {screen:?}");
+    assert!(screen.contains("storage-type-mismatch"), "{screen:?}");
 }
