@@ -521,10 +521,11 @@ fn convex_auth_next_steps_and_readme_give_the_exact_library_steps() {
         .unwrap();
     assert!(!out_text(&out).0.contains("@convex-dev/auth"));
 
-    // The README holds the same steps, with each file's content.
-    let readme =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-            .unwrap();
+    // The docs hold the same steps, with each file's content.
+    let readme = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/database-and-auth.md"),
+    )
+    .unwrap();
     for needle in [
         "@convex-dev/auth@0.0.95 @auth/core@0.41.1",
         "domain: process.env.CONVEX_SITE_URL",
@@ -532,7 +533,10 @@ fn convex_auth_next_steps_and_readme_give_the_exact_library_steps() {
         "...authTables",
         "convexAuth({",
     ] {
-        assert!(readme.contains(needle), "{needle:?} not in README.md");
+        assert!(
+            readme.contains(needle),
+            "{needle:?} not in docs/database-and-auth.md"
+        );
     }
 }
 
