@@ -1,7 +1,8 @@
 # Docker flavour: each workspace is a container on the Docker host that runs
 # Coder's provisioner. Docker runs INSIDE the workspace (privileged or
 # sysbox-runc); the host's Docker socket is never mounted into it.
-# Shared pieces (agent, apps, scripts, URLs) are in convex.tf.
+# Shared pieces (agent, parameters, the Convex module call) are in convex.tf;
+# the Convex apps, scripts and URLs are in modules/convex/.
 
 terraform {
   required_providers {
@@ -124,13 +125,6 @@ resource "docker_container" "workspace" {
     content {
       label = labels.key
       value = labels.value
-    }
-  }
-
-  lifecycle {
-    precondition {
-      condition     = length(local.too_long_app_host_labels) == 0
-      error_message = "These Coder app host names have a first label longer than 63 characters, which DNS does not allow: ${join(", ", local.too_long_app_host_labels)}. Coder builds them as <app>--<agent>--<workspace>--<owner> in place of the '*' of the wildcard domain. Choose a shorter workspace name (or ask the template admin for a shorter agent name or a wildcard like *.apps.example.com instead of *-apps.example.com)."
     }
   }
 }

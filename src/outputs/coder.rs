@@ -51,6 +51,30 @@ pub fn push_command(
     command
 }
 
+/// The Convex Terraform module (`main.tf`, `README.md`, `scripts/`) into
+/// `folder` of `tree`.
+pub fn add_module(
+    tree: &mut Tree,
+    env: &Environment<'static>,
+    ctx: &Context,
+    folder: &str,
+) -> Result<()> {
+    for (template, output) in [
+        ("coder/module/main.tf.j2", "main.tf"),
+        ("coder/module/README.md.j2", "README.md"),
+    ] {
+        let text = env
+            .get_template(template)?
+            .render(minijinja::value::Serde(ctx))?;
+        tree.insert(format!("{folder}/{output}"), text, 0o644, Policy::Managed);
+    }
+    for (path, contents) in render::files_under("coder/scripts") {
+        let name = path.strip_prefix("coder/").unwrap_or(path);
+        tree.insert(format!("{folder}/{name}"), contents, 0o755, Policy::Managed);
+    }
+    Ok(())
+}
+
 /// Adds `coder/…` to `tree`, which already holds the project files to bundle.
 pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result<()> {
     let platform_template = match ctx.platform {
@@ -67,9 +91,7 @@ pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result
             .render(minijinja::value::Serde(ctx))?;
         tree.insert(output, text, 0o644, Policy::Managed);
     }
-    for (path, contents) in render::files_under("coder/scripts") {
-        tree.insert(path.to_owned(), contents, 0o755, Policy::Managed);
-    }
+    add_module(tree, env, ctx, "coder/modules/convex")?;
     for (source, bundled) in BUNDLED {
         let entry = tree
             .get(source)
