@@ -165,4 +165,7 @@ module "convex" {
   docker_runtime   = var.docker_runtime
   log_dir          = local.log_dir
   start_frontend   = data.coder_parameter.start_frontend.value
+
+  # The workspace command creates log_dir before the agent starts.
+  script_logs_in_log_dir = true
 }

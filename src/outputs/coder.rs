@@ -28,6 +28,28 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("scripts/convex-auth.sh", "scripts/convex-auth.sh"),
 ];
 
+/// The `module` block that adds the rendered module, copied into the host
+/// template's folder as `modules/convex/`, to a template whose agent is
+/// `coder_agent.main` (the module's README shows the same lines).
+pub fn module_block(answers: &crate::answers::Answers) -> String {
+    let hcl = crate::escape::hcl_string;
+    let mut out = String::from("module \"convex\" {\n");
+    out.push_str("  count       = data.coder_workspace.me.start_count\n");
+    out.push_str("  source      = \"./modules/convex\"\n");
+    out.push_str("  agent_id    = coder_agent.main.id\n");
+    out.push_str("  agent_name  = \"main\"\n");
+    out.push_str(&format!(
+        "  project_dir = {}\n",
+        hcl(&format!("/home/coder/{}", answers.name))
+    ));
+    out.push_str("  bundle_dir  = \"${path.module}/modules/convex/project\"\n");
+    if !answers.git_url.is_empty() {
+        out.push_str(&format!("  git_url     = {}\n", hcl(&answers.git_url)));
+    }
+    out.push_str("}\n");
+    out
+}
+
 /// The `coder templates push` command for a rendered template folder (the
 /// template's README lists every variable).
 pub fn push_command(

@@ -1210,6 +1210,17 @@ fn check_shared(files: &Files, a: &Answers) {
         "startup_script: {startup}"
     );
     assert!(try_attr(agent, "shutdown_script").is_none());
+    // The owner's Git identity, as Coder's official templates set it.
+    assert_expr(
+        attr(agent, "env"),
+        r#"{
+            GIT_AUTHOR_NAME     = coalesce(data.coder_workspace_owner.me.full_name, data.coder_workspace_owner.me.name)
+            GIT_AUTHOR_EMAIL    = data.coder_workspace_owner.me.email
+            GIT_COMMITTER_NAME  = coalesce(data.coder_workspace_owner.me.full_name, data.coder_workspace_owner.me.name)
+            GIT_COMMITTER_EMAIL = data.coder_workspace_owner.me.email
+        }"#,
+        "the agent's Git identity",
+    );
     let scripts = [
         ("dockerd", "run_on_start", "local.scripts.dockerd"),
         ("convex_start", "run_on_start", "local.scripts.convex_start"),
@@ -2265,6 +2276,7 @@ fn every_check_catches_its_mutation() {
         ("plain", "convex.tf", r#"default     = """#, r#"default     = "*.x.example.com""#),
         ("docker", MODULE_TF, "for_each = local.workspace_env", "for_each = {}"),
         ("docker", MODULE_TF, "run_on_stop  = true", "run_on_start = true"),
+        ("docker", "convex.tf", "    GIT_COMMITTER_EMAIL = data.coder_workspace_owner.me.email\n", ""),
         ("docker", "convex.tf", r#"os   = "linux""#, "os   = \"linux\"\n  dir  = \"/home/coder\""),
         ("docker", MODULE_TF, "subdomain    = true", "subdomain    = true\n  relative_path = true"),
         ("docker", "convex.tf", "startup_script = <<-EOT\n", "startup_script = <<-EOT\n    sudo service docker start\n"),

@@ -4,6 +4,7 @@
 mod support;
 
 mod auth;
+mod coder_module;
 mod coder_start;
 mod coder_template;
 mod database;

@@ -115,13 +115,19 @@ variable "start_frontend" {
 
 variable "log_dir" {
   type        = string
-  description = "Folder of the scripts' logs inside the workspace. It must exist before the agent starts (the agent opens the coder_script logs in it): create it in the container's command, or keep the default, which the scripts and the agent share in /tmp."
+  description = "Folder of the scripts' own logs inside the workspace (they create it)."
   default     = "/tmp/convex-scaffold"
 
   validation {
     condition     = can(regex("^/[^\\s'\"$`\\\\]*$", var.log_dir))
     error_message = "The log_dir must be an absolute path without spaces, quotes, '$', '`' or '\\'."
   }
+}
+
+variable "script_logs_in_log_dir" {
+  type        = bool
+  description = "Also put the agent's log of each coder_script in log_dir. The agent does not create that folder: the workspace's command must (mkdir -p before the agent's init script). false: the agent's default log folder."
+  default     = false
 }
 
 variable "order" {
@@ -278,7 +284,7 @@ resource "coder_script" "dockerd" {
   run_on_start       = true
   start_blocks_login = false
   timeout            = 300
-  log_path           = "${var.log_dir}/coder-script-dockerd.log"
+  log_path           = var.script_logs_in_log_dir ? "${var.log_dir}/coder-script-dockerd.log" : null
 }
 
 resource "coder_script" "convex_start" {
@@ -289,7 +295,7 @@ resource "coder_script" "convex_start" {
   run_on_start       = true
   start_blocks_login = false
   timeout            = 3000
-  log_path           = "${var.log_dir}/coder-script-convex-start.log"
+  log_path           = var.script_logs_in_log_dir ? "${var.log_dir}/coder-script-convex-start.log" : null
 
   lifecycle {
     precondition {
@@ -321,7 +327,7 @@ resource "coder_script" "convex_stop" {
   script       = local.scripts.convex_stop
   run_on_stop  = true
   timeout      = 180
-  log_path     = "${var.log_dir}/coder-script-convex-stop.log"
+  log_path     = var.script_logs_in_log_dir ? "${var.log_dir}/coder-script-convex-stop.log" : null
 }
 
 resource "coder_app" "convex_api" {
