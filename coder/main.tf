@@ -35,6 +35,13 @@ provider "docker" {
 
 # Coder's labels, as in its docker template.
 locals {
+  # The Docker socket the provider uses on the provisioner host (unix:// or
+  # the default); "" for tcp:// or ssh:// hosts, which are not checked.
+  docker_socket_path = var.docker_host == "" ? "/var/run/docker.sock" : (startswith(var.docker_host, "unix://") ? trimprefix(var.docker_host, "unix://") : "")
+  # fileexists() is false when nothing is at the path and fails on a socket
+  # ("socket, not a regular file"): true here means no socket at all.
+  docker_socket_absent = local.docker_socket_path != "" && !try(fileexists(local.docker_socket_path), true)
+
   volume_labels = {
     "coder.owner"                      = data.coder_workspace_owner.me.name
     "coder.owner_id"                   = data.coder_workspace_owner.me.id
@@ -55,6 +62,12 @@ resource "docker_volume" "home" {
   # Protect the volume from being deleted due to changes in attributes.
   lifecycle {
     ignore_changes = all
+
+    # A clear message at plan time instead of the provider's connection error.
+    precondition {
+      condition     = !local.docker_socket_absent
+      error_message = "There is no Docker socket at ${local.docker_socket_path} on the host that runs Coder's provisioner. This template creates each workspace as a container there: install and start Docker on that host, give the user running Coder access to the socket (the docker group), or set the docker_host variable to the daemon's address (coder templates push --var docker_host=unix:///path/to/docker.sock). (Only the socket's presence is checked here; a stopped daemon or a permission problem still ends in the Docker provider's own error.)"
+    }
   }
 
   dynamic "labels" {

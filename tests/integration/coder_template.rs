@@ -1396,6 +1396,28 @@ fn check_docker(files: &Files, _a: &Answers) {
     tf.find("provider", &["docker"]);
     assert!(tf.try_find("provider", &["kubernetes"]).is_none());
 
+    // The provisioner's Docker socket is checked at plan time.
+    let locals = tf.locals();
+    assert_expr(
+        &locals["docker_socket_path"],
+        r#"var.docker_host == "" ? "/var/run/docker.sock" : (startswith(var.docker_host, "unix://") ? trimprefix(var.docker_host, "unix://") : "")"#,
+        "docker_socket_path",
+    );
+    assert_expr(
+        &locals["docker_socket_absent"],
+        r#"local.docker_socket_path != "" && !try(fileexists(local.docker_socket_path), true)"#,
+        "docker_socket_absent",
+    );
+    let home = tf.resource("docker_volume", "home");
+    let pre = one(one(home, "lifecycle"), "precondition");
+    assert_expr(
+        attr(pre, "condition"),
+        "!local.docker_socket_absent",
+        "the home volume's precondition",
+    );
+    assert!(attr(pre, "error_message")
+        .to_string()
+        .contains("docker_host"));
     let container = tf.resource("docker_container", "workspace");
     // Docker inside: privileged, or sysbox-runc, chosen by var.docker_runtime.
     assert_expr(
@@ -1410,7 +1432,6 @@ fn check_docker(files: &Files, _a: &Answers) {
     );
     assert_expr(attr(container, "image"), "var.workspace_image", "image");
     // Home and /var/lib/docker on two separate named volumes.
-    let locals = tf.locals();
     assert_eq!(literal_str(&locals["home_dir"]), "/home/coder");
     let mounts: BTreeMap<String, String> = sub(container, "volumes")
         .into_iter()
@@ -1445,10 +1466,16 @@ fn check_docker(files: &Files, _a: &Answers) {
         .map(|v| attr(tf.resource("docker_volume", v), "name").to_string())
         .collect();
     assert_eq!(names.len(), 2, "distinct volume names");
-    // The host's Docker socket: only the provider's own address mentions it.
+    // The host's Docker socket: only the provider's own address and its
+    // plan-time check mention it (never a mount).
     let sock = mentions(&tf, "docker.sock");
     assert!(
-        sock.iter().all(|p| p == "variable.docker_host.description"),
+        sock.iter().all(|p| [
+            "variable.docker_host.description",
+            "locals.docker_socket_path",
+            "resource.docker_volume.home.lifecycle.precondition.error_message"
+        ]
+        .contains(&p.as_str())),
         "docker.sock appears in {sock:?}"
     );
     assert!(mentions(&tf, "host_path").is_empty());
@@ -2293,6 +2320,8 @@ fn every_check_catches_its_mutation() {
         ("docker", "main.tf", "  host {\n", "  volumes {\n    container_path = \"/var/run/docker.sock\"\n    host_path      = \"/var/run/docker.sock\"\n  }\n  host {\n"),
         ("docker", "main.tf", "volume_name    = docker_volume.docker.name", "volume_name    = docker_volume.home.name"),
         ("docker", "main.tf", "kreuzwerker/docker", "kreuzwerker/dockr"),
+        ("docker", "main.tf", "!try(fileexists(local.docker_socket_path), true)", "!try(fileexists(local.docker_socket_path), false)"),
+        ("docker", "main.tf", "condition     = !local.docker_socket_absent", "condition     = true"),
         ("kubernetes", "main.tf", r#""sysbox" ? "sysbox-runc" : null"#, "null"),
         ("kubernetes", "main.tf", r#"privileged  = var.docker_runtime == "privileged""#, "privileged  = false"),
         ("kubernetes", "main.tf", r#""cpu"    = data.coder_parameter.cpu.value"#, r#""cpu"    = "2""#),
