@@ -107,11 +107,17 @@ pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result
         ("coder/convex.tf.j2", "coder/convex.tf"),
         (platform_template, "coder/main.tf"),
         ("coder/README.md.j2", "coder/README.md"),
+        ("coder/publish.sh.j2", "coder/publish.sh"),
     ] {
         let text = env
             .get_template(template)?
             .render(minijinja::value::Serde(ctx))?;
-        tree.insert(output, text, 0o644, Policy::Managed);
+        let mode = if output.ends_with(".sh") {
+            0o755
+        } else {
+            0o644
+        };
+        tree.insert(output, text, mode, Policy::Managed);
     }
     add_module(tree, env, ctx, "coder/modules/convex")?;
     for (source, bundled) in BUNDLED {
