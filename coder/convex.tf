@@ -151,6 +151,29 @@ resource "coder_agent" "main" {
   }
 }
 
+# A browser IDE and JetBrains through Coder's registry modules, as in Coder's
+# official templates. They are fetched from registry.coder.com when the
+# template is pushed: for an air-gapped Coder server render with
+# --set ide_modules=false (convex-scaffold upgrade --set ide_modules=false).
+module "code-server" {
+  count    = data.coder_workspace.me.start_count
+  source   = "registry.coder.com/coder/code-server/coder"
+  version  = "1.5.2"
+  agent_id = local.agent_id
+  folder   = local.project_dir
+  order    = 1
+}
+
+module "jetbrains" {
+  count           = data.coder_workspace.me.start_count
+  source          = "registry.coder.com/coder/jetbrains/coder"
+  version         = "1.4.0"
+  agent_id        = local.agent_id
+  agent_name      = local.agent_name
+  folder          = local.project_dir
+  coder_app_order = 2
+}
+
 # The Convex module (modules/convex, also usable alone: see its README.md).
 module "convex" {
   source = "./modules/convex"
@@ -164,6 +187,7 @@ module "convex" {
   convex_app_share = var.convex_app_share
   docker_runtime   = var.docker_runtime
   log_dir          = local.log_dir
+  order            = 3
   start_frontend   = data.coder_parameter.start_frontend.value
 
   # The workspace command creates log_dir before the agent starts.

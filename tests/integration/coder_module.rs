@@ -292,3 +292,27 @@ fn the_readme_lines_fit_a_template_we_did_not_write() {
             .is_file());
     }
 }
+
+/// Projects from before the `ide_modules` key get no registry module from an
+/// upgrade (an air-gapped server would refuse the push); new ones have them
+/// unless `ide_modules=false`.
+#[test]
+fn ide_modules_default_on_for_new_projects_and_off_for_older_state() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("p", &[]);
+    let tf = text(&dir, "coder/convex.tf");
+    assert!(tf.contains("registry.coder.com/coder/code-server/coder"));
+    assert!(tf.contains("registry.coder.com/coder/jetbrains/coder"));
+    let state = text(&dir, "convex-scaffold.toml");
+    assert!(state.contains("ide_modules = true\n"), "{state}");
+    std::fs::write(
+        dir.join("convex-scaffold.toml"),
+        state.replace("ide_modules = true\n", ""),
+    )
+    .unwrap();
+    bin().arg("upgrade").arg(&dir).assert().success();
+    assert!(!text(&dir, "coder/convex.tf").contains("registry.coder.com"));
+    assert!(text(&dir, "convex-scaffold.toml").contains("ide_modules = false\n"));
+    let off = sb.new_project("q", &["--set", "ide_modules=false"]);
+    assert!(!text(&off, "coder/convex.tf").contains("registry.coder.com"));
+}

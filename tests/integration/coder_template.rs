@@ -128,8 +128,14 @@ impl Tf {
                     continue;
                 }
                 if b.identifier() == "module" {
-                    assert_eq!(b.labels()[0].as_str(), "convex", "the module call's name");
-                    module_call = Some(b.body().clone());
+                    let name = b.labels()[0].as_str();
+                    assert!(
+                        ["convex", "code-server", "jetbrains"].contains(&name),
+                        "module {name}"
+                    );
+                    if name == "convex" {
+                        module_call = Some(b.body().clone());
+                    }
                 }
                 blocks.push((f.to_owned(), b));
             }
@@ -917,6 +923,61 @@ fn check_shared(files: &Files, a: &Answers) {
             .url_var()
             .map(|_| "data.coder_parameter.start_frontend.value".to_owned())
     );
+    // code-server and JetBrains from Coder's registry, pinned, unless
+    // ide_modules = false; then apps in a stable order: IDEs, then Convex.
+    let modules: BTreeSet<String> = tf
+        .find_all("module", &[])
+        .iter()
+        .map(|b| b.labels()[0].as_str().to_owned())
+        .collect();
+    if a.ide_modules {
+        assert_eq!(
+            modules,
+            ["code-server", "convex", "jetbrains"]
+                .map(String::from)
+                .into()
+        );
+        for (name, source, version, order_attr, order) in [
+            (
+                "code-server",
+                "registry.coder.com/coder/code-server/coder",
+                "1.5.2",
+                "order",
+                "1",
+            ),
+            (
+                "jetbrains",
+                "registry.coder.com/coder/jetbrains/coder",
+                "1.4.0",
+                "coder_app_order",
+                "2",
+            ),
+        ] {
+            let m = tf.find("module", &[name]).body();
+            assert_eq!(literal_str(attr(m, "source")), source, "{name} source");
+            assert_eq!(
+                literal_str(attr(m, "version")),
+                version,
+                "{name} pinned version"
+            );
+            assert_expr(
+                attr(m, "count"),
+                "data.coder_workspace.me.start_count",
+                name,
+            );
+            assert_expr(attr(m, "agent_id"), "local.agent_id", name);
+            assert_expr(attr(m, "folder"), "local.project_dir", name);
+            assert_expr(attr(m, order_attr), order, name);
+        }
+        assert_expr(
+            attr(tf.find("module", &["jetbrains"]).body(), "agent_name"),
+            "local.agent_name",
+            "jetbrains agent_name",
+        );
+    } else {
+        assert_eq!(modules, ["convex"].map(String::from).into());
+    }
+    assert_expr(attr(call, "order"), "3", "the Convex apps' first order");
     let git = tf.find("data", &["coder_parameter", "git_url"]).body();
     assert_eq!(
         literal(attr(git, "default")),
@@ -1894,6 +1955,7 @@ fn kubernetes_template_written_by_new() {
             ("wildcard_domain", "*-apps.example.com"),
             ("docker_runtime", "sysbox"),
             ("frontend", "none"),
+            ("ide_modules", "false"),
         ],
     ];
     for (i, set) in variants.iter().enumerate() {
@@ -1918,6 +1980,7 @@ fn apps_env_and_urls_are_identical_in_both_flavours() {
             ("frontend", "none"),
             ("storage", "s3"),
             ("wildcard_domain", "*.c.example.com"),
+            ("ide_modules", "false"),
         ],
     ];
     for set in combos {
@@ -2304,6 +2367,8 @@ fn every_check_catches_its_mutation() {
         ("docker", MODULE_TF, "for_each = local.workspace_env", "for_each = {}"),
         ("docker", MODULE_TF, "run_on_stop  = true", "run_on_start = true"),
         ("docker", "convex.tf", "    GIT_COMMITTER_EMAIL = data.coder_workspace_owner.me.email\n", ""),
+        ("docker", "convex.tf", r#"version  = "1.5.2""#, r#"version  = "~> 1.5""#),
+        ("docker", "convex.tf", "  agent_name      = local.agent_name\n", ""),
         ("docker", "convex.tf", r#"os   = "linux""#, "os   = \"linux\"\n  dir  = \"/home/coder\""),
         ("docker", MODULE_TF, "subdomain    = true", "subdomain    = true\n  relative_path = true"),
         ("docker", "convex.tf", "startup_script = <<-EOT\n", "startup_script = <<-EOT\n    sudo service docker start\n"),

@@ -7,7 +7,8 @@ Runs `terraform console` in a copy of a template folder that calls the Convex
 module (`module "NAME" { source = "<path>/modules/convex" ... }`, with or
 without `count`: the first instance is read) with the schema-only stub
 providers of ../shared/validate (dev_overrides; `terraform get` installs the
-local module, nothing is downloaded) and writes into OUT_DIR, for each
+local module, nothing is downloaded; registry.coder.com modules are replaced
+by the stand-ins of tests/tf-standins) and writes into OUT_DIR, for each
 coder_script of the module (dockerd, convex_start, convex_stop): <name>.sh
 (the `script` argument exactly as Terraform renders it) and <name>.timeout
 (its `timeout`); and env.json (the coder_env values). The module's
@@ -50,6 +51,10 @@ def main():
     try:
         tf = os.path.join(work, "tf")
         shutil.copytree(coder_dir, tf, ignore=shutil.ignore_patterns(".terraform"))
+        # registry.coder.com modules (code-server, jetbrains) cannot be
+        # fetched here: the copy calls the stand-ins of tests/tf-standins.
+        standins = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tf-standins", "use")
+        subprocess.run(["bash", standins, tf], check=True)
         for root, dirs, files in os.walk(tf):
             for name in files:
                 if not name.endswith(".tf"):
