@@ -1,7 +1,8 @@
 # Docker flavour: each workspace is a container on the Docker host that runs
 # Coder's provisioner. Docker runs INSIDE the workspace (privileged or
 # sysbox-runc); the host's Docker socket is never mounted into it.
-# Shared pieces (agent, apps, scripts, URLs) are in convex.tf.
+# Shared pieces (agent, parameters, the Convex module call) are in convex.tf;
+# the Convex apps, scripts and URLs are in modules/convex/.
 
 terraform {
   required_providers {
@@ -34,6 +35,13 @@ provider "docker" {
 
 # Coder's labels, as in its docker template.
 locals {
+  # The Docker socket the provider uses on the provisioner host (unix:// or
+  # the default); "" for tcp:// or ssh:// hosts, which are not checked.
+  docker_socket_path = var.docker_host == "" ? "/var/run/docker.sock" : (startswith(var.docker_host, "unix://") ? trimprefix(var.docker_host, "unix://") : "")
+  # fileexists() is false when nothing is at the path and fails on a socket
+  # ("socket, not a regular file"): true here means no socket at all.
+  docker_socket_absent = local.docker_socket_path != "" && !try(fileexists(local.docker_socket_path), true)
+
   volume_labels = {
     "coder.owner"                      = data.coder_workspace_owner.me.name
     "coder.owner_id"                   = data.coder_workspace_owner.me.id
@@ -54,6 +62,12 @@ resource "docker_volume" "home" {
   # Protect the volume from being deleted due to changes in attributes.
   lifecycle {
     ignore_changes = all
+
+    # A clear message at plan time instead of the provider's connection error.
+    precondition {
+      condition     = !local.docker_socket_absent
+      error_message = "There is no Docker socket at ${local.docker_socket_path} on the host that runs Coder's provisioner. This template creates each workspace as a container there: install and start Docker on that host, give the user running Coder access to the socket (the docker group), or set the docker_host variable to the daemon's address (coder templates push --var docker_host=unix:///path/to/docker.sock). (Only the socket's presence is checked here; a stopped daemon or a permission problem still ends in the Docker provider's own error.)"
+    }
   }
 
   dynamic "labels" {
@@ -124,13 +138,6 @@ resource "docker_container" "workspace" {
     content {
       label = labels.key
       value = labels.value
-    }
-  }
-
-  lifecycle {
-    precondition {
-      condition     = length(local.too_long_app_host_labels) == 0
-      error_message = "These Coder app host names have a first label longer than 63 characters, which DNS does not allow: ${join(", ", local.too_long_app_host_labels)}. Coder builds them as <app>--<agent>--<workspace>--<owner> in place of the '*' of the wildcard domain. Choose a shorter workspace name (or ask the template admin for a shorter agent name or a wildcard like *.apps.example.com instead of *-apps.example.com)."
     }
   }
 }

@@ -57,7 +57,11 @@ macro_rules! answer_keys_body {
   s3_bucket_prefix     (storage=s3) buckets are <prefix>-exports, -snapshot-imports,
                        -modules, -files, -search                     [default: name]
   s3_force_path_style  (storage=s3) true | false (true for MinIO-style endpoints)
-                                                 [default: true with an endpoint, else false]"
+                                                 [default: true with an endpoint, else false]
+  ide_modules          true | false: code-server and JetBrains in the Coder template
+                       through Coder's registry modules (fetched from
+                       registry.coder.com at push time: false for air-gapped
+                       Coder servers)                                [default: true]"
     };
 }
 
@@ -94,6 +98,7 @@ pub const KEYS: &[&str] = &[
     "s3_region",
     "s3_bucket_prefix",
     "s3_force_path_style",
+    "ide_modules",
 ];
 
 /// The keys asked on a terminal (the rest keep their defaults unless set).
@@ -237,6 +242,7 @@ pub struct Answers {
     pub s3_region: String,
     pub s3_bucket_prefix: String,
     pub s3_force_path_style: bool,
+    pub ide_modules: bool,
 }
 
 impl Answers {
@@ -366,6 +372,7 @@ pub struct AnswersFile {
     pub s3_region: Option<String>,
     pub s3_bucket_prefix: Option<String>,
     pub s3_force_path_style: Option<bool>,
+    pub ide_modules: Option<bool>,
 }
 
 /// Answer keys that were renamed: old name → new name.
@@ -425,6 +432,7 @@ pub fn default_for(key: &str, dir_name: &str, so_far: &RawAnswers) -> String {
         "s3_force_path_style" => {
             (!so_far.get("s3_endpoint_url").unwrap_or("").is_empty()).to_string()
         }
+        "ide_modules" => "true".into(),
         _ => String::new(),
     }
 }
@@ -559,6 +567,7 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
     let s3_region = check!("s3_region", validate_region);
     let s3_bucket_prefix = check!("s3_bucket_prefix", validate_bucket_prefix);
     let s3_force_path_style = check!("s3_force_path_style", validate_bool);
+    let ide_modules = check!("ide_modules", validate_bool);
     if let (Some(agent), Some(wildcard)) = (&agent_name, &wildcard_domain) {
         if let Some(room) = app_label_room(agent, wildcard) {
             if room < MIN_LABEL_ROOM {
@@ -644,6 +653,7 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
         s3_region: s3_region.unwrap(),
         s3_bucket_prefix: s3_bucket_prefix.unwrap(),
         s3_force_path_style: s3_force_path_style.unwrap(),
+        ide_modules: ide_modules.unwrap(),
     })
 }
 

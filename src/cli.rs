@@ -130,6 +130,11 @@ pub struct GenerateArgs {
     /// Print what would be written (with diffs) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Render only the Convex Terraform module (with the project bundle in
+    /// DIR/project/) into DIR: the `module` block to add to an existing Coder
+    /// template is in DIR/README.md.
+    #[arg(long)]
+    pub module: bool,
     /// Pin backend, dashboard and CLI from a row of the release table: the
     /// release date (e.g. 2025-05-29, the first release known to work
     /// self-hosted, with CLI 1.24.8), at least 7

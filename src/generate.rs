@@ -21,6 +21,9 @@ use crate::tree::{self, Policy, Tree, Write1};
 pub enum Target {
     Project,
     CoderTemplate,
+    /// Only the Convex Terraform module (`coder/modules/convex/`) and the
+    /// project bundle (`coder/project/`, as `project/`).
+    ConvexModule,
 }
 
 /// What will happen to one file.
@@ -293,9 +296,14 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     }
 
     // The starter app only goes into a folder without a frontend of its own.
+    let target = if args.module {
+        Target::ConvexModule
+    } else {
+        target
+    };
     let existing_frontend = match target {
         Target::Project => starter::existing_frontend(dir, answers.frontend)?,
-        Target::CoderTemplate => None,
+        Target::CoderTemplate | Target::ConvexModule => None,
     };
     let secret = project::generate_instance_secret()?;
     let rendered = project::render_with(&answers, Some(&secret), existing_frontend.is_none())?;
@@ -306,6 +314,13 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
                 .with_initial_database(initial_database(dir, &answers)?),
         ),
         Target::CoderTemplate => rendered.subtree("coder"),
+        Target::ConvexModule => {
+            let mut tree = rendered.subtree("coder/modules/convex");
+            for (path, file) in rendered.subtree("coder/project").files {
+                tree.files.insert(format!("project/{path}"), file);
+            }
+            tree
+        }
     };
     let planned = plan(dir, &tree, &answers)?;
     if args.dry_run {
@@ -556,9 +571,18 @@ fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
     let template_dir = match target {
         // After the `cd` below (or already there).
         Target::Project => PathBuf::from("coder"),
-        Target::CoderTemplate if here => PathBuf::from("."),
-        Target::CoderTemplate => dir.to_path_buf(),
+        Target::CoderTemplate | Target::ConvexModule if here => PathBuf::from("."),
+        Target::CoderTemplate | Target::ConvexModule => dir.to_path_buf(),
     };
+    if target == Target::ConvexModule {
+        let _ = writeln!(
+            out,
+            "Coder: copy {} into your template's folder as modules/convex/ and add (see its README.md):",
+            shell_path(&template_dir)
+        );
+        out.push_str(&crate::outputs::coder::module_block(answers));
+        return out;
+    }
     if target == Target::Project {
         let _ = writeln!(
             out,

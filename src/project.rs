@@ -56,6 +56,8 @@ pub struct Context {
     /// URL-safe); "" in the committed example and without a database service.
     pub database_password: String,
     pub node_major: String,
+    /// "true": code-server and JetBrains registry modules in the template.
+    pub ide_modules: String,
 }
 
 impl Context {
@@ -98,6 +100,7 @@ impl Context {
             instance_secret: String::new(),
             database_password: String::new(),
             node_major: node_major.to_string(),
+            ide_modules: answers.ide_modules.to_string(),
         }
     }
 }

@@ -82,6 +82,10 @@ pub struct StateAnswers {
     pub s3_region: String,
     pub s3_bucket_prefix: String,
     pub s3_force_path_style: bool,
+    /// Absent in state files written before the `ide_modules` key existed:
+    /// false, so an upgrade does not add modules fetched from the network.
+    #[serde(default)]
+    pub ide_modules: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +133,7 @@ impl State {
                 s3_region: answers.s3_region.clone(),
                 s3_bucket_prefix: answers.s3_bucket_prefix.clone(),
                 s3_force_path_style: answers.s3_force_path_style,
+                ide_modules: answers.ide_modules,
             },
             pins: StatePins {
                 convex_version: answers.convex_version.clone(),
@@ -172,6 +177,7 @@ impl State {
             s3_region: a.s3_region.clone(),
             s3_bucket_prefix: a.s3_bucket_prefix.clone(),
             s3_force_path_style: a.s3_force_path_style,
+            ide_modules: a.ide_modules,
         };
         crate::answers::validate_or_usage(&answers.to_raw()).map_err(|e| {
             usage(format!(

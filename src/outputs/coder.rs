@@ -28,6 +28,28 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("scripts/convex-auth.sh", "scripts/convex-auth.sh"),
 ];
 
+/// The `module` block that adds the rendered module, copied into the host
+/// template's folder as `modules/convex/`, to a template whose agent is
+/// `coder_agent.main` (the module's README shows the same lines).
+pub fn module_block(answers: &crate::answers::Answers) -> String {
+    let hcl = crate::escape::hcl_string;
+    let mut out = String::from("module \"convex\" {\n");
+    out.push_str("  count       = data.coder_workspace.me.start_count\n");
+    out.push_str("  source      = \"./modules/convex\"\n");
+    out.push_str("  agent_id    = coder_agent.main.id\n");
+    out.push_str("  agent_name  = \"main\"\n");
+    out.push_str(&format!(
+        "  project_dir = {}\n",
+        hcl(&format!("/home/coder/{}", answers.name))
+    ));
+    out.push_str("  bundle_dir  = \"${path.module}/modules/convex/project\"\n");
+    if !answers.git_url.is_empty() {
+        out.push_str(&format!("  git_url     = {}\n", hcl(&answers.git_url)));
+    }
+    out.push_str("}\n");
+    out
+}
+
 /// The `coder templates push` command for a rendered template folder (the
 /// template's README lists every variable).
 pub fn push_command(
@@ -51,6 +73,30 @@ pub fn push_command(
     command
 }
 
+/// The Convex Terraform module (`main.tf`, `README.md`, `scripts/`) into
+/// `folder` of `tree`.
+pub fn add_module(
+    tree: &mut Tree,
+    env: &Environment<'static>,
+    ctx: &Context,
+    folder: &str,
+) -> Result<()> {
+    for (template, output) in [
+        ("coder/module/main.tf.j2", "main.tf"),
+        ("coder/module/README.md.j2", "README.md"),
+    ] {
+        let text = env
+            .get_template(template)?
+            .render(minijinja::value::Serde(ctx))?;
+        tree.insert(format!("{folder}/{output}"), text, 0o644, Policy::Managed);
+    }
+    for (path, contents) in render::files_under("coder/scripts") {
+        let name = path.strip_prefix("coder/").unwrap_or(path);
+        tree.insert(format!("{folder}/{name}"), contents, 0o755, Policy::Managed);
+    }
+    Ok(())
+}
+
 /// Adds `coder/…` to `tree`, which already holds the project files to bundle.
 pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result<()> {
     let platform_template = match ctx.platform {
@@ -61,15 +107,19 @@ pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result
         ("coder/convex.tf.j2", "coder/convex.tf"),
         (platform_template, "coder/main.tf"),
         ("coder/README.md.j2", "coder/README.md"),
+        ("coder/publish.sh.j2", "coder/publish.sh"),
     ] {
         let text = env
             .get_template(template)?
             .render(minijinja::value::Serde(ctx))?;
-        tree.insert(output, text, 0o644, Policy::Managed);
+        let mode = if output.ends_with(".sh") {
+            0o755
+        } else {
+            0o644
+        };
+        tree.insert(output, text, mode, Policy::Managed);
     }
-    for (path, contents) in render::files_under("coder/scripts") {
-        tree.insert(path.to_owned(), contents, 0o755, Policy::Managed);
-    }
+    add_module(tree, env, ctx, "coder/modules/convex")?;
     for (source, bundled) in BUNDLED {
         let entry = tree
             .get(source)

@@ -434,7 +434,7 @@ fn without_a_frontend_site_url_comes_from_env_local() {
         Some(1)
     );
     // Coder, no frontend: no Frontend app URL reaches the workspace.
-    assert!(!text(&dir, "coder/convex.tf").contains("CONVEX_SCAFFOLD_SITE_URL"));
+    assert!(!text(&dir, "coder/modules/convex/main.tf").contains("CONVEX_SCAFFOLD_SITE_URL"));
     let local = text(&dir, ".env.local") + "CONVEX_AUTH_SITE_URL=https://app.example.com/\n";
     std::fs::write(dir.join(".env.local"), local).unwrap();
     let out = run_auth(&dir, &[], &bin, &[]);
@@ -513,8 +513,8 @@ fn the_coder_template_carries_the_site_url_and_never_a_key() {
             "wildcard_domain=*.coder.example.com",
         ],
     );
-    let tf = text(&dir, "coder/convex.tf");
-    hcl::from_str::<hcl::Body>(&tf).expect("convex.tf parses");
+    let tf = text(&dir, "coder/modules/convex/main.tf");
+    hcl::from_str::<hcl::Body>(&tf).expect("the module's main.tf parses");
     assert!(tf.contains(
         "CONVEX_SCAFFOLD_SITE_URL = local.public_urls ? \"${local.access_scheme}://${local.app_hosts.frontend}${local.app_port_suffix}\""
     ));
@@ -537,11 +537,20 @@ fn the_coder_template_carries_the_site_url_and_never_a_key() {
         );
     }
     assert!(tf.contains(
-        "condition     = var.wildcard_domain == \"\" || var.convex_app_share == \"public\""
+        "condition     = !var.convex_auth || var.wildcard_domain == \"\" || var.convex_app_share == \"public\""
     ));
+    let convex_auth_default = |tf: &str| {
+        let body: hcl::Body = hcl::from_str(tf).unwrap();
+        body.blocks()
+            .find(|b| b.identifier() == "variable" && b.labels()[0].as_str() == "convex_auth")
+            .and_then(|b| b.body().attributes().find(|a| a.key() == "default"))
+            .map(|a| a.expr().to_string())
+    };
+    assert_eq!(convex_auth_default(&tf).as_deref(), Some("true"));
     let plain = sb.new_project("plain", &[]);
-    assert!(!text(&plain, "coder/convex.tf").contains("CONVEX_SCAFFOLD_SITE_URL"));
-    assert!(!text(&plain, "coder/convex.tf").contains("uses Convex Auth"));
+    let plain_tf = text(&plain, "coder/modules/convex/main.tf");
+    assert!(!plain_tf.contains("CONVEX_SCAFFOLD_SITE_URL"));
+    assert_eq!(convex_auth_default(&plain_tf).as_deref(), Some("false"));
     assert!(text(&plain, "scripts/convex-config.sh").contains("CONVEX_AUTH=none\n"));
     // A state file from before the key reads as auth = none.
     let state = text(&plain, "convex-scaffold.toml");

@@ -1,4 +1,4 @@
-//! The Coder template's start script (coder/scripts/convex-start.sh), run
+//! The Coder template's start script (coder/modules/convex/scripts/convex-start.sh), run
 //! for real with the template's own bundle of the project, stub `docker` and
 //! `pnpm`, and a stand-in backend on 127.0.0.1: unpack → up → admin key →
 //! deploy; a second start changes nothing; a new template version updates
@@ -43,14 +43,14 @@ fn bundle(template: &Path, port: u16) -> String {
     String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
 }
 
-/// A string local of the rendered convex.tf (what Terraform prepends to the
-/// start script), e.g. `node_major       = "20"`.
+/// A string local of the rendered Convex module (what Terraform prepends to
+/// the start script), e.g. `node_major       = "20"`.
 fn tf_local(template: &Path, name: &str) -> String {
-    let tf = text(template, "convex.tf");
+    let tf = text(template, "modules/convex/main.tf");
     let line = tf
         .lines()
         .find(|l| l.trim_start().starts_with(&format!("{name} ")))
-        .unwrap_or_else(|| panic!("no local {name} in convex.tf"));
+        .unwrap_or_else(|| panic!("no local {name} in modules/convex/main.tf"));
     line.split('"').nth(1).expect("a string value").to_owned()
 }
 
@@ -88,7 +88,7 @@ fn start_command(
     git_url: &str,
 ) -> Command {
     let mut cmd = Command::new("bash");
-    cmd.arg(template.join("scripts/convex-start.sh"))
+    cmd.arg(template.join("modules/convex/scripts/convex-start.sh"))
         .env(
             "PATH",
             format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap()),

@@ -51,16 +51,25 @@ fn render(a: &Answers) -> Files {
         .collect()
 }
 
-/// Only `coder/convex.tf`, for the property tests (no whole-project render).
-fn render_convex_tf(a: &Answers) -> String {
+/// Only `coder/convex.tf` and the module's `main.tf` (an empty `main.tf`),
+/// for the property tests (no whole-project render).
+fn render_convex_tf(a: &Answers) -> Files {
     use std::sync::OnceLock;
     static ENV: OnceLock<minijinja::Environment<'static>> = OnceLock::new();
     let env = ENV.get_or_init(|| convex_scaffold::render::environment().expect("environment"));
     let ctx = convex_scaffold::project::Context::new(a);
-    env.get_template("coder/convex.tf.j2")
-        .expect("template")
-        .render(minijinja::value::Serde(&ctx))
-        .expect("renders")
+    let one = |template: &str| {
+        env.get_template(template)
+            .expect("template")
+            .render(minijinja::value::Serde(&ctx))
+            .expect("renders")
+            .into_bytes()
+    };
+    Files::from([
+        ("convex.tf".to_owned(), one("coder/convex.tf.j2")),
+        ("main.tf".to_owned(), Vec::new()),
+        (MODULE_TF.to_owned(), one("coder/module/main.tf.j2")),
+    ])
 }
 
 fn file_text<'a>(files: &'a Files, rel: &str) -> &'a str {
@@ -75,9 +84,22 @@ fn file_text<'a>(files: &'a Files, rel: &str) -> &'a str {
 // ---------------------------------------------------------------------------
 // HCL helpers
 
-/// Every top-level block of the template's .tf files.
+/// The Convex module's file inside the template folder.
+const MODULE_TF: &str = "modules/convex/main.tf";
+
+/// Every top-level block of the template's .tf files, the Convex module's
+/// included, as one namespace: the module's `terraform` block is left out
+/// (the root's counts), and a root `variable` or `data` block that the
+/// module declares too is left out (the root passes its value straight
+/// through: `module_call_passes_the_variables_through` checks that).
 struct Tf {
     blocks: Vec<(String, Block)>,
+    /// Locals defined in the module (evaluated with the module's `var`).
+    module_locals: BTreeSet<String>,
+    /// The root's `module "convex"` block.
+    module_call: Option<Body>,
+    /// Root `variable` blocks the module declares too (left out of `blocks`).
+    shadowed: Vec<Block>,
 }
 
 impl Tf {
@@ -85,14 +107,55 @@ impl Tf {
         let tf_files: Vec<&String> = files.keys().filter(|p| p.ends_with(".tf")).collect();
         assert_eq!(
             tf_files,
-            ["convex.tf", "main.tf"],
+            ["convex.tf", "main.tf", MODULE_TF],
             "the template's Terraform files"
         );
+        let module = parse_file(files, MODULE_TF);
+        let in_module = |b: &Block| {
+            module
+                .iter()
+                .any(|m| m.identifier() == b.identifier() && m.labels() == b.labels())
+        };
         let mut blocks = Vec::new();
-        for f in tf_files {
-            blocks.extend(parse_file(files, f).into_iter().map(|b| (f.clone(), b)));
+        let mut module_call = None;
+        let mut shadowed = Vec::new();
+        for f in ["convex.tf", "main.tf"] {
+            for b in parse_file(files, f) {
+                if matches!(b.identifier(), "variable" | "data") && in_module(&b) {
+                    if b.identifier() == "variable" {
+                        shadowed.push(b);
+                    }
+                    continue;
+                }
+                if b.identifier() == "module" {
+                    let name = b.labels()[0].as_str();
+                    assert!(
+                        ["convex", "code-server", "jetbrains"].contains(&name),
+                        "module {name}"
+                    );
+                    if name == "convex" {
+                        module_call = Some(b.body().clone());
+                    }
+                }
+                blocks.push((f.to_owned(), b));
+            }
         }
-        Tf { blocks }
+        let mut module_locals = BTreeSet::new();
+        for b in module {
+            if b.identifier() == "terraform" {
+                continue;
+            }
+            if b.identifier() == "locals" {
+                module_locals.extend(b.body().attributes().map(|a| a.key().to_owned()));
+            }
+            blocks.push((MODULE_TF.to_owned(), b));
+        }
+        Tf {
+            blocks,
+            module_locals,
+            module_call,
+            shadowed,
+        }
     }
 
     fn in_file<'a>(&'a self, file: &'a str) -> impl Iterator<Item = &'a Block> {
@@ -139,11 +202,11 @@ impl Tf {
         let mut out = BTreeMap::new();
         for b in self.all().filter(|b| b.identifier() == "locals") {
             for a in b.body().attributes() {
-                assert!(
-                    out.insert(a.key().to_owned(), a.expr().clone()).is_none(),
-                    "local.{} is defined twice",
-                    a.key()
-                );
+                // The root and the module may each define the same local
+                // the same way (owner_name, workspace_name).
+                if let Some(before) = out.insert(a.key().to_owned(), a.expr().clone()) {
+                    assert_eq!(&before, a.expr(), "local.{} is defined twice", a.key());
+                }
             }
         }
         out
@@ -438,20 +501,33 @@ fn eval_locals(tf: &Tf, world: &World, wanted: &[&str]) -> BTreeMap<String, Valu
         let expr = locals
             .get(&name)
             .unwrap_or_else(|| panic!("no local.{name}"));
+        let in_module = tf.module_locals.contains(&name);
         if !needed.insert(name) {
             continue;
         }
-        walk(expr, &mut |e| {
-            if let Expression::Traversal(t) = e {
-                if let (Expression::Variable(v), Some(hcl::expr::TraversalOperator::GetAttr(a))) =
-                    (&t.expr, t.operators.first())
-                {
-                    if v.as_str() == "local" {
-                        todo.push(a.to_string());
+        let mut exprs = vec![expr];
+        // A module local reads var.*: what the root's module call passes.
+        if let (true, Some(call)) = (in_module, &tf.module_call) {
+            exprs.extend(call.attributes().map(|a| a.expr()));
+        }
+        for expr in exprs {
+            walk(expr, &mut |e| {
+                if let Expression::Traversal(t) = e {
+                    if let (
+                        Expression::Variable(v),
+                        Some(hcl::expr::TraversalOperator::GetAttr(a)),
+                    ) = (&t.expr, t.operators.first())
+                    {
+                        if v.as_str() == "local"
+                            && !["agent_id", "agent_token", "agent_init_script"]
+                                .contains(&a.as_str())
+                        {
+                            todo.push(a.to_string());
+                        }
                     }
                 }
-            }
-        });
+            });
+        }
     }
     let mut vars: Vec<(&str, Value)> = Vec::new();
     let var_names: Vec<String> = tf
@@ -470,8 +546,8 @@ fn eval_locals(tf: &Tf, world: &World, wanted: &[&str]) -> BTreeMap<String, Valu
         var_values.retain(|(n, _)| n != "wildcard_domain");
         var_values.push(("wildcard_domain".into(), w.clone().into()));
     }
-    let var = Value::Object(var_values.into_iter().collect());
-    vars.push(("var", var));
+    let root_var = Value::Object(var_values.into_iter().collect());
+    vars.push(("var", root_var.clone()));
     let me = |entries: &[(&str, Value)]| obj(&[("me", obj(entries))]);
     vars.push((
         "data",
@@ -541,17 +617,39 @@ fn eval_locals(tf: &Tf, world: &World, wanted: &[&str]) -> BTreeMap<String, Valu
             str1().param(ParamType::String).build(f_regexall),
         );
         ctx.declare_func(
+            "tostring",
+            str1().build(|args: FuncArgs| Ok(args[0].clone())),
+        );
+        ctx.declare_func(
             "merge",
             FuncDef::builder()
                 .variadic_param(ParamType::Any)
                 .build(f_merge),
         );
+        // The module's `var`: its defaults (above), then what the root's
+        // module call passes, evaluated in the root (arguments that need a
+        // resource, like agent_id, stay out: no local reads them).
+        let mut module_ctx = ctx.clone();
+        if let (Some(call), Value::Object(defaults)) = (&tf.module_call, &root_var) {
+            let mut module_var = defaults.clone();
+            for a in call.attributes() {
+                if let Ok(v) = a.expr().evaluate(&ctx) {
+                    module_var.insert(a.key().to_owned(), v);
+                }
+            }
+            module_ctx.declare_var("var", Value::Object(module_var));
+        }
         let mut progress = false;
         for name in &needed {
             if done.contains_key(name) {
                 continue;
             }
-            match locals[name].evaluate(&ctx) {
+            let ctx = if tf.module_locals.contains(name) {
+                &module_ctx
+            } else {
+                &ctx
+            };
+            match locals[name].evaluate(ctx) {
                 Ok(v) => {
                     done.insert(name.clone(), v);
                     progress = true;
@@ -683,7 +781,7 @@ const MIRRORED: &[(&str, &str)] = &[
         "app_hosts",
         r#"{
     for key, slug in local.app_slugs :
-    key => lower(replace(var.wildcard_domain, "*", "${slug}--${local.agent_name}--${local.workspace_name}--${local.owner_name}"))
+    key => lower(replace(var.wildcard_domain, "*", "${slug}--${var.agent_name}--${local.workspace_name}--${local.owner_name}"))
   }"#,
     ),
     (
@@ -787,6 +885,99 @@ fn check_shared(files: &Files, a: &Answers) {
         tf.variable_default("workspace_image"),
         Value::from(a.workspace_image.clone())
     );
+    // The root's variables that the module declares too are passed
+    // straight through, with the same default (the module validates them).
+    let call = tf.module_call.as_ref().expect("the module call");
+    let passed: BTreeSet<String> = tf
+        .shadowed
+        .iter()
+        .map(|b| {
+            let name = b.labels()[0].as_str();
+            assert_expr(attr(call, name), &format!("var.{name}"), "module argument");
+            assert_eq!(
+                literal(attr(b.body(), "default")),
+                tf.variable_default(name),
+                "root and module default of {name}"
+            );
+            name.to_owned()
+        })
+        .collect();
+    assert_eq!(
+        passed,
+        ["convex_app_share", "docker_runtime", "wildcard_domain"]
+            .map(String::from)
+            .into()
+    );
+    for (name, value) in [
+        ("agent_id", "local.agent_id"),
+        ("agent_name", "local.agent_name"),
+        ("project_dir", "local.project_dir"),
+        ("git_url", "data.coder_parameter.git_url.value"),
+        ("log_dir", "local.log_dir"),
+    ] {
+        assert_expr(attr(call, name), value, "module argument");
+    }
+    assert_eq!(
+        try_attr(call, "start_frontend").map(|e| e.to_string()),
+        a.frontend
+            .url_var()
+            .map(|_| "data.coder_parameter.start_frontend.value".to_owned())
+    );
+    // code-server and JetBrains from Coder's registry, pinned, unless
+    // ide_modules = false; then apps in a stable order: IDEs, then Convex.
+    let modules: BTreeSet<String> = tf
+        .find_all("module", &[])
+        .iter()
+        .map(|b| b.labels()[0].as_str().to_owned())
+        .collect();
+    if a.ide_modules {
+        assert_eq!(
+            modules,
+            ["code-server", "convex", "jetbrains"]
+                .map(String::from)
+                .into()
+        );
+        for (name, source, version, order_attr, order) in [
+            (
+                "code-server",
+                "registry.coder.com/coder/code-server/coder",
+                "1.5.2",
+                "order",
+                "1",
+            ),
+            (
+                "jetbrains",
+                "registry.coder.com/coder/jetbrains/coder",
+                "1.4.0",
+                "coder_app_order",
+                "2",
+            ),
+        ] {
+            let m = tf.find("module", &[name]).body();
+            assert_eq!(literal_str(attr(m, "source")), source, "{name} source");
+            assert_eq!(
+                literal_str(attr(m, "version")),
+                version,
+                "{name} pinned version"
+            );
+            assert_expr(
+                attr(m, "count"),
+                "data.coder_workspace.me.start_count",
+                name,
+            );
+            assert_expr(attr(m, "agent_id"), "local.agent_id", name);
+            assert_expr(attr(m, "folder"), "local.project_dir", name);
+            assert_expr(attr(m, order_attr), order, name);
+        }
+        assert_expr(
+            attr(tf.find("module", &["jetbrains"]).body(), "agent_name"),
+            "local.agent_name",
+            "jetbrains agent_name",
+        );
+    } else {
+        assert_eq!(modules, ["convex"].map(String::from).into());
+    }
+    assert_expr(attr(call, "order"), "3", "the Convex apps' first order");
     let git = tf.find("data", &["coder_parameter", "git_url"]).body();
     assert_eq!(
         literal(attr(git, "default")),
@@ -825,8 +1016,20 @@ fn check_shared(files: &Files, a: &Answers) {
         "docker_runtime validation",
     );
     let wildcard_re = wildcard_validation_regex(&tf);
+    // It refuses what the answer refuses (the property test tries more).
+    for w in [
+        "*.x.example.com:8080",
+        "*.X.example.com",
+        "https://*.x.example.com",
+        "*.x.example.com/",
+        "x.example.com",
+        "*.*.example.com",
+    ] {
+        assert!(answers::validate_wildcard_domain(w).is_err(), "{w}");
+        assert!(!wildcard_re.is_match(w), "the template accepts {w:?}");
+    }
     assert!(
-        a.wildcard_domain.is_empty() || wildcard_re.is_match(&a.wildcard_domain.to_lowercase()),
+        a.wildcard_domain.is_empty() || wildcard_re.is_match(&a.wildcard_domain),
         "the template's own validation refuses its default wildcard_domain {:?}",
         a.wildcard_domain
     );
@@ -861,7 +1064,9 @@ fn check_shared(files: &Files, a: &Answers) {
         assert_expr(attr(app, "subdomain"), "true", name);
         assert_eq!(literal_str(attr(app, "url")), url, "{name} url");
         assert_expr(attr(app, "share"), share, name);
-        assert_expr(attr(app, "agent_id"), "local.agent_id", name);
+        assert_expr(attr(app, "agent_id"), "var.agent_id", name);
+        assert_expr(attr(app, "group"), "var.group", name);
+        assert!(try_attr(app, "tooltip").is_some(), "{name} tooltip");
         let hc = one(app, "healthcheck");
         assert_eq!(literal_str(attr(hc, "url")), health, "{name} healthcheck");
         for field in ["interval", "threshold"] {
@@ -1066,19 +1271,38 @@ fn check_shared(files: &Files, a: &Answers) {
         "startup_script: {startup}"
     );
     assert!(try_attr(agent, "shutdown_script").is_none());
+    // The owner's Git identity, as Coder's official templates set it.
+    assert_expr(
+        attr(agent, "env"),
+        r#"{
+            GIT_AUTHOR_NAME     = coalesce(data.coder_workspace_owner.me.full_name, data.coder_workspace_owner.me.name)
+            GIT_AUTHOR_EMAIL    = data.coder_workspace_owner.me.email
+            GIT_COMMITTER_NAME  = coalesce(data.coder_workspace_owner.me.full_name, data.coder_workspace_owner.me.name)
+            GIT_COMMITTER_EMAIL = data.coder_workspace_owner.me.email
+        }"#,
+        "the agent's Git identity",
+    );
     let scripts = [
-        (
-            "dockerd",
-            "run_on_start",
-            r#"file("${path.module}/scripts/dockerd-start.sh")"#,
-        ),
-        ("convex_start", "run_on_start", "local.convex_start_script"),
-        (
-            "convex_stop",
-            "run_on_stop",
-            r#"file("${path.module}/scripts/convex-stop.sh")"#,
-        ),
+        ("dockerd", "run_on_start", "local.scripts.dockerd"),
+        ("convex_start", "run_on_start", "local.scripts.convex_start"),
+        ("convex_stop", "run_on_stop", "local.scripts.convex_stop"),
     ];
+    assert_eq!(
+        tf.module_call
+            .as_ref()
+            .map(|c| attr(c, "source").to_string()),
+        Some(r#""./modules/convex""#.to_owned()),
+        "the template calls the local Convex module"
+    );
+    assert_expr(
+        &locals["scripts"],
+        r#"{
+            dockerd      = file("${path.module}/scripts/dockerd-start.sh")
+            convex_start = local.convex_start_script
+            convex_stop  = file("${path.module}/scripts/convex-stop.sh")
+        }"#,
+        "local.scripts",
+    );
     for (name, when, script) in scripts {
         let body = tf.resource("coder_script", name);
         assert_expr(attr(body, when), "true", name);
@@ -1092,7 +1316,7 @@ fn check_shared(files: &Files, a: &Answers) {
             "{name} {other}"
         );
         assert_expr(attr(body, "script"), script, name);
-        assert_expr(attr(body, "agent_id"), "local.agent_id", name);
+        assert_expr(attr(body, "agent_id"), "var.agent_id", name);
         assert!(
             literal(attr(body, "timeout"))
                 .as_u64()
@@ -1140,7 +1364,7 @@ fn check_shared(files: &Files, a: &Answers) {
         );
     });
 
-    // The workspace (container or pod) refuses too-long host labels.
+    // The module's start script refuses too-long host labels at plan time.
     let (ty, name) = workspace_resource(files);
     let ws = tf.resource(ty, name);
     assert_expr(
@@ -1148,12 +1372,12 @@ fn check_shared(files: &Files, a: &Answers) {
         "data.coder_workspace.me.start_count",
         "workspace count",
     );
-    let pre = one(one(ws, "lifecycle"), "precondition");
-    assert_expr(
-        attr(pre, "condition"),
-        "length(local.too_long_app_host_labels) == 0",
-        "precondition",
-    );
+    let start = tf.resource("coder_script", "convex_start");
+    let pres = sub(one(start, "lifecycle"), "precondition");
+    let pre = pres
+        .iter()
+        .find(|p| *attr(p, "condition") == ex("length(local.too_long_app_host_labels) == 0"))
+        .expect("a precondition on too_long_app_host_labels");
     assert!(
         attr(pre, "error_message").to_string().contains("63"),
         "the precondition names the 63-character limit"
@@ -1233,6 +1457,28 @@ fn check_docker(files: &Files, _a: &Answers) {
     tf.find("provider", &["docker"]);
     assert!(tf.try_find("provider", &["kubernetes"]).is_none());
 
+    // The provisioner's Docker socket is checked at plan time.
+    let locals = tf.locals();
+    assert_expr(
+        &locals["docker_socket_path"],
+        r#"var.docker_host == "" ? "/var/run/docker.sock" : (startswith(var.docker_host, "unix://") ? trimprefix(var.docker_host, "unix://") : "")"#,
+        "docker_socket_path",
+    );
+    assert_expr(
+        &locals["docker_socket_absent"],
+        r#"local.docker_socket_path != "" && !try(fileexists(local.docker_socket_path), true)"#,
+        "docker_socket_absent",
+    );
+    let home = tf.resource("docker_volume", "home");
+    let pre = one(one(home, "lifecycle"), "precondition");
+    assert_expr(
+        attr(pre, "condition"),
+        "!local.docker_socket_absent",
+        "the home volume's precondition",
+    );
+    assert!(attr(pre, "error_message")
+        .to_string()
+        .contains("docker_host"));
     let container = tf.resource("docker_container", "workspace");
     // Docker inside: privileged, or sysbox-runc, chosen by var.docker_runtime.
     assert_expr(
@@ -1247,7 +1493,6 @@ fn check_docker(files: &Files, _a: &Answers) {
     );
     assert_expr(attr(container, "image"), "var.workspace_image", "image");
     // Home and /var/lib/docker on two separate named volumes.
-    let locals = tf.locals();
     assert_eq!(literal_str(&locals["home_dir"]), "/home/coder");
     let mounts: BTreeMap<String, String> = sub(container, "volumes")
         .into_iter()
@@ -1282,10 +1527,16 @@ fn check_docker(files: &Files, _a: &Answers) {
         .map(|v| attr(tf.resource("docker_volume", v), "name").to_string())
         .collect();
     assert_eq!(names.len(), 2, "distinct volume names");
-    // The host's Docker socket: only the provider's own address mentions it.
+    // The host's Docker socket: only the provider's own address and its
+    // plan-time check mention it (never a mount).
     let sock = mentions(&tf, "docker.sock");
     assert!(
-        sock.iter().all(|p| p == "variable.docker_host.description"),
+        sock.iter().all(|p| [
+            "variable.docker_host.description",
+            "locals.docker_socket_path",
+            "resource.docker_volume.home.lifecycle.precondition.error_message"
+        ]
+        .contains(&p.as_str())),
         "docker.sock appears in {sock:?}"
     );
     assert!(mentions(&tf, "host_path").is_empty());
@@ -1501,54 +1752,74 @@ fn check_files(files: &Files) {
 
     let tf = Tf::parse(files);
     let mut referenced = BTreeSet::new();
-    each_top_attr(&tf, &mut |path, e| {
-        walk(e, &mut |e| {
-            let Expression::FuncCall(c) = e else { return };
-            let func = c.name.name.as_str();
-            if ![
-                "file",
-                "filebase64",
-                "fileset",
-                "templatefile",
-                "filemd5",
-                "filesha256",
-            ]
-            .contains(&func)
-            {
-                return;
-            }
-            let Expression::TemplateExpr(t) = &c.args[0] else {
-                panic!("{path}: {func}() of a non-template path `{}`", c.args[0])
-            };
-            let t = hcl::Template::from_expr(t).unwrap();
-            let els = t.elements();
-            use hcl::template::Element;
-            match &els[0] {
-                Element::Interpolation(i) if i.expr == ex("path.module") => {}
-                _ => panic!("{path}: {func}() of a path outside path.module: {t}"),
-            }
-            let Some(Element::Literal(rel)) = els.get(1) else {
-                panic!("{path}: {t}")
-            };
-            let rel = rel.strip_prefix('/').expect("path.module/...");
-            if func == "fileset" || els.len() > 2 {
-                let dir = format!("{}/", rel.trim_end_matches('/'));
-                assert!(
-                    files.keys().any(|f| f.starts_with(&dir)),
-                    "{path}: {func}() of {dir}: no such folder"
+    // path.module is the folder of the file the call is in; the module's
+    // bundle_dir is what the root passes ("${path.module}/project").
+    let call = tf.module_call.as_ref().expect("the module call");
+    let bundle_dir = attr(call, "bundle_dir");
+    assert_eq!(bundle_dir.to_string(), r#""${path.module}/project""#);
+    referenced.insert("project/".to_owned());
+    for (file, block) in &tf.blocks {
+        let prefix = file
+            .rsplit_once('/')
+            .map_or(String::new(), |(d, _)| format!("{d}/"));
+        each_attr(&block_name(block), block.body(), &mut |path, e| {
+            walk(e, &mut |e| {
+                let Expression::FuncCall(c) = e else { return };
+                let func = c.name.name.as_str();
+                if ![
+                    "file",
+                    "filebase64",
+                    "fileset",
+                    "templatefile",
+                    "filemd5",
+                    "filesha256",
+                ]
+                .contains(&func)
+                {
+                    return;
+                }
+                if c.args[0] == ex("var.bundle_dir") {
+                    return;
+                }
+                let Expression::TemplateExpr(t) = &c.args[0] else {
+                    panic!("{path}: {func}() of a non-template path `{}`", c.args[0])
+                };
+                if t.to_string().starts_with("${var.bundle_dir}/") {
+                    return;
+                }
+                let t = hcl::Template::from_expr(t).unwrap();
+                let els = t.elements();
+                use hcl::template::Element;
+                match &els[0] {
+                    Element::Interpolation(i) if i.expr == ex("path.module") => {}
+                    _ => panic!("{path}: {func}() of a path outside path.module: {t}"),
+                }
+                let Some(Element::Literal(rel)) = els.get(1) else {
+                    panic!("{path}: {t}")
+                };
+                let rel = format!(
+                    "{prefix}{}",
+                    rel.strip_prefix('/').expect("path.module/...")
                 );
-                referenced.insert(dir);
-            } else {
-                assert!(
-                    files.contains_key(rel),
-                    "{path}: {func}(\"{rel}\"): no such file in coder/"
-                );
-                referenced.insert(rel.to_owned());
-            }
+                if func == "fileset" || els.len() > 2 {
+                    let dir = format!("{}/", rel.trim_end_matches('/'));
+                    assert!(
+                        files.keys().any(|f| f.starts_with(&dir)),
+                        "{path}: {func}() of {dir}: no such folder"
+                    );
+                    referenced.insert(dir);
+                } else {
+                    assert!(
+                        files.contains_key(&rel),
+                        "{path}: {func}(\"{rel}\"): no such file in coder/"
+                    );
+                    referenced.insert(rel.clone());
+                }
+            });
         });
-    });
+    }
     for f in files.keys() {
-        if f.starts_with("scripts/") || f.starts_with("project/") {
+        if f.starts_with("modules/convex/scripts/") || f.starts_with("project/") {
             assert!(
                 referenced.contains(f)
                     || referenced
@@ -1570,7 +1841,7 @@ fn check_files(files: &Files) {
         .filter(|(p, _)| p.starts_with("project/"))
         .map(|(p, b)| (p.len() + 2).div_ceil(3) * 4 + 3 + (b.len() + 64).div_ceil(3) * 4 + 1)
         .sum();
-    let start = bundle + files["scripts/convex-start.sh"].len() + 100;
+    let start = bundle + files["modules/convex/scripts/convex-start.sh"].len() + 100;
     assert!(
         start < 126_000,
         "the start script may reach {start} characters"
@@ -1581,7 +1852,7 @@ fn check_files(files: &Files) {
     static PASSED: std::sync::Mutex<BTreeSet<u64>> = std::sync::Mutex::new(BTreeSet::new());
     let tmp = tempfile::tempdir().unwrap();
     for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".sh")) {
-        if path.starts_with("scripts/") {
+        if path.starts_with("modules/convex/scripts/") {
             assert!(
                 bytes.starts_with(b"#!/usr/bin/env bash\n"),
                 "coder/{path}: shebang"
@@ -1631,7 +1902,10 @@ fn written(sb: &Sandbox, name: &str, set: &[(&str, &str)]) -> (Files, Answers) {
     let dir = sb.new_project(name, &args);
     let files = read_tree(&dir.join("coder"));
     #[cfg(unix)]
-    for path in files.keys().filter(|p| p.starts_with("scripts/")) {
+    for path in files
+        .keys()
+        .filter(|p| p.starts_with("modules/convex/scripts/"))
+    {
         assert_eq!(
             mode(&dir.join("coder").join(path)),
             0o755,
@@ -1681,6 +1955,7 @@ fn kubernetes_template_written_by_new() {
             ("wildcard_domain", "*-apps.example.com"),
             ("docker_runtime", "sysbox"),
             ("frontend", "none"),
+            ("ide_modules", "false"),
         ],
     ];
     for (i, set) in variants.iter().enumerate() {
@@ -1705,6 +1980,7 @@ fn apps_env_and_urls_are_identical_in_both_flavours() {
             ("frontend", "none"),
             ("storage", "s3"),
             ("wildcard_domain", "*.c.example.com"),
+            ("ide_modules", "false"),
         ],
     ];
     for set in combos {
@@ -1719,10 +1995,9 @@ fn apps_env_and_urls_are_identical_in_both_flavours() {
 }
 
 fn check_platforms_share(d: &Files, k: &Files) {
-    assert!(
-        d["convex.tf"] == k["convex.tf"],
-        "convex.tf differs between the flavours"
-    );
+    for f in ["convex.tf", MODULE_TF] {
+        assert!(d[f] == k[f], "{f} differs between the flavours");
+    }
     let (dt, kt) = (Tf::parse(d), Tf::parse(k));
     // No app, env, script or agent outside convex.tf, and main.tf's locals
     // only add platform details (no URL/env local is redefined).
@@ -1760,12 +2035,13 @@ fn check_platforms_share(d: &Files, k: &Files) {
             .collect()
     };
     assert_eq!(shared(&dt), shared(&kt));
-    let pre = |files: &Files| {
+    // The too-long-label precondition is the module's (shared above), not
+    // the workspace resource's.
+    for files in [d, k] {
         let tf = Tf::parse(files);
         let (ty, name) = workspace_resource(files);
-        one(tf.resource(ty, name), "lifecycle").clone()
-    };
-    assert_eq!(pre(d), pre(k), "the workspace's precondition");
+        assert!(sub(tf.resource(ty, name), "lifecycle").is_empty());
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1950,10 +2226,7 @@ proptest! {
         let a = try_answers_with(&[("agent_name", &agent), ("wildcard_domain", &wildcard), ("frontend", frontend)]);
         prop_assume!(a.is_ok(), "pair refused: {:?}", a.as_ref().err());
         let a = a.unwrap();
-        let files = Files::from([
-            ("convex.tf".to_owned(), render_convex_tf(&a).into_bytes()),
-            ("main.tf".to_owned(), Vec::new()),
-        ]);
+        let files = render_convex_tf(&a);
         let tf = Tf::parse(&files);
         let got = eval_locals(&tf, &World::new(&ws, &owner), &["app_hosts", "app_host_labels", "too_long_app_host_labels"]);
         let hosts = as_str_map(&got["app_hosts"]);
@@ -1986,11 +2259,17 @@ proptest! {
         }
     }
 
-    /// Every wildcard the validator accepts passes the template's own
-    /// variable validation and Coder's hostname-pattern rules.
+    /// The template's wildcard_domain validation accepts exactly what the
+    /// answer's validator accepts (a port, an upper-case letter, a path or
+    /// a scheme are refused by both), and accepted wildcards follow Coder's
+    /// hostname-pattern rules.
     #[test]
     fn accepted_wildcards_pass_the_templates_validation(
-        w in "\\*(-[a-z0-9-]{0,10}[a-z0-9])?\\.[a-z0-9-]{1,8}(\\.[a-z0-9-]{1,8}){0,3}",
+        w in prop_oneof![
+            "\\*(-[a-z0-9-]{0,10}[a-z0-9])?\\.[a-z0-9-]{1,8}(\\.[a-z0-9-]{1,8}){0,3}",
+            "\\*(-[a-z0-9-]{0,10}[a-z0-9])?\\.[a-z0-9-]{1,8}(\\.[a-z0-9-]{1,8}){0,3}(:[0-9]{1,5})?(/[a-z]{0,3})?",
+            "(https?://)?\\*?[-.*a-zA-Z0-9:/]{0,20}",
+        ],
     ) {
         use std::sync::OnceLock;
         static RE: OnceLock<Regex> = OnceLock::new();
@@ -1998,8 +2277,12 @@ proptest! {
             let files = render(&answers_with(&[]));
             wildcard_validation_regex(&Tf::parse(&files))
         });
-        if answers::validate_wildcard_domain(&w).is_ok() {
-            prop_assert!(re.is_match(&w.to_lowercase()), "template refuses {}", w);
+        prop_assert_eq!(
+            re.is_match(&w),
+            answers::validate_wildcard_domain(&w).is_ok() && !w.is_empty(),
+            "template and answer disagree on {:?}", w
+        );
+        if answers::validate_wildcard_domain(&w).is_ok() && !w.is_empty() {
             let host = w.replace('*', "convex-api--main--ws--me");
             prop_assert_eq!(
                 coder_parse_app_host(&w, &host),
@@ -2056,34 +2339,43 @@ fn every_check_catches_its_mutation() {
     type Mutation = (&'static str, &'static str, &'static str, &'static str);
     // (flavour, file, from, to): the first occurrence of `from` is replaced.
     let text_mutations: &[Mutation] = &[
-        ("docker", "convex.tf", "subdomain    = true", "subdomain    = false"),
-        ("docker", "convex.tf", r#"url          = "http://localhost:3210""#, r#"url          = "http://localhost:3299""#),
-        ("docker", "convex.tf", "http://localhost:3210/version", "http://localhost:3210/"),
-        ("docker", "convex.tf", "healthcheck {\n    # Any", "check {\n    # Any"),
-        ("docker", "convex.tf", r#"share        = "owner""#, r#"share        = "public""#),
-        ("docker", "convex.tf", "share        = var.convex_app_share", r#"share        = "public""#),
+        ("docker", MODULE_TF, "subdomain    = true", "subdomain    = false"),
+        ("docker", MODULE_TF, r#"url          = "http://localhost:3210""#, r#"url          = "http://localhost:3299""#),
+        ("docker", MODULE_TF, "http://localhost:3210/version", "http://localhost:3210/"),
+        ("docker", MODULE_TF, "healthcheck {\n    # Any", "check {\n    # Any"),
+        ("docker", MODULE_TF, r#"share        = "owner""#, r#"share        = "public""#),
+        ("docker", MODULE_TF, "share        = var.convex_app_share", r#"share        = "public""#),
         ("docker", "convex.tf", r#"default     = "public""#, r#"default     = "owner""#),
+        ("docker", MODULE_TF, r#"default     = "public""#, r#"default     = "owner""#),
+        ("docker", MODULE_TF, r#"default     = "privileged""#, r#"default     = "sysbox""#),
+        ("docker", MODULE_TF, r#"default     = "*.coder.example.com""#, r#"default     = "*.coder.example.org""#),
+        ("docker", "convex.tf", "wildcard_domain  = var.wildcard_domain", r#"wildcard_domain  = "*.coder.example.com""#),
+        ("docker", MODULE_TF, "(localhost|", "(localhost|.*|"),
+        ("docker", MODULE_TF, "group        = var.group", r#"group        = "Apps""#),
         ("docker", "convex.tf", r#"default     = "privileged""#, r#"default     = "sysbox""#),
         ("docker", "convex.tf", r#"default     = "*.coder.example.com""#, r#"default     = "*.coder.example.org""#),
         ("docker", "convex.tf", r#"default     = "codercom/enterprise-node:ubuntu""#, r#"default     = "codercom/enterprise-node""#),
-        ("docker", "convex.tf", "CONVEX_CLOUD_ORIGIN        =", "CONVEX_CLOUD_ORIGN         ="),
-        ("docker", "convex.tf", "      NEXT_PUBLIC_DEPLOYMENT_URL = local.convex_api_url\n", ""),
-        ("docker", "convex.tf", r#"frontend_url_var = "VITE_CONVEX_URL""#, r#"frontend_url_var = """#),
-        ("docker", "convex.tf", "${local.workspace_name}--${local.owner_name}", "${local.owner_name}--${local.workspace_name}"),
-        ("docker", "convex.tf", "length(label) > 63", "length(label) > 64"),
-        ("plain", "convex.tf", "site = 3211", "site = 3299"),
-        ("docker", "convex.tf", r#"CONVEX_SELF_HOSTED_URL     = "http://127.0.0.1:${local.app_ports.api}""#, "CONVEX_SELF_HOSTED_URL     = local.convex_api_url"),
-        ("docker", "convex.tf", "CONVEX_APP_PORTS           = \"PORT=", "CONVEX_APP_PORTS           = \"PORT=1"),
+        ("docker", MODULE_TF, "CONVEX_CLOUD_ORIGIN        =", "CONVEX_CLOUD_ORIGN         ="),
+        ("docker", MODULE_TF, "      NEXT_PUBLIC_DEPLOYMENT_URL = local.convex_api_url\n", ""),
+        ("docker", MODULE_TF, r#"frontend_url_var = "VITE_CONVEX_URL""#, r#"frontend_url_var = """#),
+        ("docker", MODULE_TF, "${local.workspace_name}--${local.owner_name}", "${local.owner_name}--${local.workspace_name}"),
+        ("docker", MODULE_TF, "length(label) > 63", "length(label) > 64"),
+        ("plain", MODULE_TF, "site = 3211", "site = 3299"),
+        ("docker", MODULE_TF, r#"CONVEX_SELF_HOSTED_URL     = "http://127.0.0.1:${local.app_ports.api}""#, "CONVEX_SELF_HOSTED_URL     = local.convex_api_url"),
+        ("docker", MODULE_TF, "CONVEX_APP_PORTS           = \"PORT=", "CONVEX_APP_PORTS           = \"PORT=1"),
         ("plain", "convex.tf", r#"default     = """#, r#"default     = "*.x.example.com""#),
-        ("docker", "convex.tf", "for_each = local.workspace_env", "for_each = {}"),
-        ("docker", "convex.tf", "run_on_stop  = true", "run_on_start = true"),
+        ("docker", MODULE_TF, "for_each = local.workspace_env", "for_each = {}"),
+        ("docker", MODULE_TF, "run_on_stop  = true", "run_on_start = true"),
+        ("docker", "convex.tf", "    GIT_COMMITTER_EMAIL = data.coder_workspace_owner.me.email\n", ""),
+        ("docker", "convex.tf", r#"version  = "1.5.2""#, r#"version  = "~> 1.5""#),
+        ("docker", "convex.tf", "  agent_name      = local.agent_name\n", ""),
         ("docker", "convex.tf", r#"os   = "linux""#, "os   = \"linux\"\n  dir  = \"/home/coder\""),
-        ("docker", "convex.tf", "subdomain    = true", "subdomain    = true\n  relative_path = true"),
+        ("docker", MODULE_TF, "subdomain    = true", "subdomain    = true\n  relative_path = true"),
         ("docker", "convex.tf", "startup_script = <<-EOT\n", "startup_script = <<-EOT\n    sudo service docker start\n"),
-        ("docker", "convex.tf", "scripts/convex-stop.sh", "scripts/convex-halt.sh"),
-        ("docker", "convex.tf", r#"slug         = local.app_slugs.api"#, r#"slug         = "convex-api""#),
-        ("docker", "convex.tf", r#"api       = "convex-api""#, r#"api       = "convex_api""#),
-        ("docker", "main.tf", "length(local.too_long_app_host_labels) == 0", "true"),
+        ("docker", MODULE_TF, "scripts/convex-stop.sh", "scripts/convex-halt.sh"),
+        ("docker", MODULE_TF, r#"slug         = local.app_slugs.api"#, r#"slug         = "convex-api""#),
+        ("docker", MODULE_TF, r#"api       = "convex-api""#, r#"api       = "convex_api""#),
+        ("docker", MODULE_TF, "length(local.too_long_app_host_labels) == 0", "true"),
         ("docker", "main.tf", "count = data.coder_workspace.me.start_count", "count = 1"),
         ("docker", "main.tf", r#"version = ">= 2.15.0, < 3.0.0""#, r#"version = ">= 1.0.0""#),
         ("docker", "main.tf", "      version = \"~> 4.0\"\n", ""),
@@ -2093,6 +2385,8 @@ fn every_check_catches_its_mutation() {
         ("docker", "main.tf", "  host {\n", "  volumes {\n    container_path = \"/var/run/docker.sock\"\n    host_path      = \"/var/run/docker.sock\"\n  }\n  host {\n"),
         ("docker", "main.tf", "volume_name    = docker_volume.docker.name", "volume_name    = docker_volume.home.name"),
         ("docker", "main.tf", "kreuzwerker/docker", "kreuzwerker/dockr"),
+        ("docker", "main.tf", "!try(fileexists(local.docker_socket_path), true)", "!try(fileexists(local.docker_socket_path), false)"),
+        ("docker", "main.tf", "condition     = !local.docker_socket_absent", "condition     = true"),
         ("kubernetes", "main.tf", r#""sysbox" ? "sysbox-runc" : null"#, "null"),
         ("kubernetes", "main.tf", r#"privileged  = var.docker_runtime == "privileged""#, "privileged  = false"),
         ("kubernetes", "main.tf", r#""cpu"    = data.coder_parameter.cpu.value"#, r#""cpu"    = "2""#),
@@ -2107,7 +2401,6 @@ fn every_check_catches_its_mutation() {
         ("kubernetes", "main.tf", r#"variable "namespace""#, r#"variable "ns""#),
         ("kubernetes", "main.tf", "claim_name = kubernetes_persistent_volume_claim_v1.docker.metadata[0].name", "claim_name = kubernetes_persistent_volume_claim_v1.home.metadata[0].name"),
         ("kubernetes", "main.tf", "mount_path = \"/var/lib/docker\"", "mount_path = \"/var/lib/docker2\""),
-        ("kubernetes", "main.tf", "length(local.too_long_app_host_labels) == 0", "true"),
     ];
     for (flavour, file, from, to) in text_mutations {
         let (files, a) = match *flavour {
@@ -2140,16 +2433,16 @@ fn every_check_catches_its_mutation() {
             f.insert("project/.npmrc".into(), npmrc);
         }),
         ("missing script", |f: &mut Files| {
-            f.remove("scripts/dockerd-start.sh");
+            f.remove("modules/convex/scripts/dockerd-start.sh");
         }),
         ("orphan script", |f: &mut Files| {
             f.insert(
-                "scripts/unused.sh".into(),
+                "modules/convex/scripts/unused.sh".into(),
                 b"#!/usr/bin/env bash\n".to_vec(),
             );
         }),
         ("shell syntax error", |f: &mut Files| {
-            f.get_mut("scripts/convex-stop.sh")
+            f.get_mut("modules/convex/scripts/convex-stop.sh")
                 .unwrap()
                 .extend_from_slice(b"\nif then fi\n");
         }),
@@ -2169,8 +2462,20 @@ fn every_check_catches_its_mutation() {
 
     // The flavours must share convex.tf byte for byte.
     let mut k8s_changed = k8s.clone();
-    let text = file_text(&k8s, "convex.tf").replacen("order        = 3", "order        = 5", 1);
+    let text = file_text(&k8s, "convex.tf").replacen("interval     = 60", "interval     = 61", 1);
     k8s_changed.insert("convex.tf".into(), text.into_bytes());
+    assert!(catch_unwind(AssertUnwindSafe(|| check_platforms_share(
+        &docker,
+        &k8s_changed
+    )))
+    .is_err());
+    let mut k8s_changed = k8s.clone();
+    let text = file_text(&k8s, MODULE_TF).replacen(
+        "order        = var.order + 2",
+        "order        = var.order + 5",
+        1,
+    );
+    k8s_changed.insert(MODULE_TF.into(), text.into_bytes());
     assert!(catch_unwind(AssertUnwindSafe(|| check_platforms_share(
         &docker,
         &k8s_changed

@@ -102,7 +102,7 @@ fn vite_starter_reads_its_url_listens_where_the_ports_point_and_is_pinned() {
     assert!(config.contains("strictPort: true"), "{config}");
     assert_eq!(devcontainer_frontend_ports(&dir), vec![5173]);
     assert!(config.contains("port: 5173,"), "{config}");
-    assert!(text(&dir, "coder/convex.tf").contains("frontend_port    = \"5173\""));
+    assert!(text(&dir, "coder/modules/convex/main.tf").contains("frontend_port    = \"5173\""));
     // Behind Coder's subdomain proxy: the host the template exports is
     // allowed, and HMR connects to the proxy's port.
     for needle in [
@@ -113,7 +113,7 @@ fn vite_starter_reads_its_url_listens_where_the_ports_point_and_is_pinned() {
     ] {
         assert!(config.contains(needle), "{needle} missing in {config}");
     }
-    let tf = text(&dir, "coder/convex.tf");
+    let tf = text(&dir, "coder/modules/convex/main.tf");
     assert!(tf.contains("CONVEX_SCAFFOLD_FRONTEND_HOST "), "{tf}");
     assert!(tf.contains("CONVEX_SCAFFOLD_FRONTEND_CLIENT_PORT "), "{tf}");
 
@@ -209,7 +209,9 @@ fn frontend_none_renders_no_app_and_promises_none() {
     }
     let tf = text(&dir, "coder/convex.tf");
     assert!(!tf.contains("start_frontend"), "{tf}");
-    assert!(tf.contains("frontend_port    = \"\""), "{tf}");
+    let module = text(&dir, "coder/modules/convex/main.tf");
+    assert!(module.contains("frontend_port    = \"\""), "{module}");
+    assert!(!module.contains("CONVEX_START_FRONTEND"), "{module}");
     let printed = stdout(&out);
     assert!(!printed.contains("run dev"), "{printed}");
     assert!(!printed.contains("Frontend"), "{printed}");

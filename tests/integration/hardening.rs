@@ -164,11 +164,16 @@ fn hcl_attr(body: &hcl::Body, key: &str) -> String {
 struct Parsed<'t> {
     tree: &'t Tree,
     tf: Option<hcl::Body>,
+    module_tf: Option<hcl::Body>,
 }
 
 impl<'t> Parsed<'t> {
     fn new(tree: &'t Tree) -> Self {
-        Parsed { tree, tf: None }
+        Parsed {
+            tree,
+            tf: None,
+            module_tf: None,
+        }
     }
 
     fn text(&self, path: &str) -> &'t str {
@@ -181,6 +186,13 @@ impl<'t> Parsed<'t> {
         let text = self.text("coder/convex.tf");
         self.tf
             .get_or_insert_with(|| hcl::parse(text).expect("convex.tf parses"))
+    }
+
+    /// The Convex module's main.tf (pins, URLs, apps).
+    fn module_tf(&mut self) -> &hcl::Body {
+        let text = self.text("coder/modules/convex/main.tf");
+        self.module_tf
+            .get_or_insert_with(|| hcl::parse(text).expect("the module's main.tf parses"))
     }
 
     fn compose(&self) -> Vec<(&'static str, Value)> {
@@ -301,18 +313,20 @@ fn read_back(key: &str, answers: &Answers, p: &mut Parsed<'_>) -> Vec<(String, S
             }
             if key == "wildcard_domain" && !answers.wildcard_domain.is_empty() {
                 // What the CLI accepts, the template's own validation accepts.
-                let text = p.text("coder/convex.tf");
-                let (_, rest) = text.split_once("can(regex(").expect("validation");
+                let text = p.text("coder/modules/convex/main.tf");
+                let (_, rest) = text
+                    .split_once("variable \"wildcard_domain\"")
+                    .expect("variable wildcard_domain");
+                let (_, rest) = rest.split_once("can(regex(").expect("validation");
                 let (literal, _) = rest
-                    .split_once(", lower(var.wildcard_domain)")
+                    .split_once(", var.wildcard_domain)")
                     .expect("validation regex");
                 let body = hcl::parse(&format!("x = {literal}\n")).expect("regex literal");
                 let pattern = hcl_attr(&body, "x");
                 let re = regex::Regex::new(&pattern).expect("template regex");
-                let lower = answers.wildcard_domain.to_lowercase();
                 put(
-                    "convex.tf validation regex",
-                    if re.is_match(&lower) {
+                    "modules/convex/main.tf validation regex",
+                    if re.is_match(&answers.wildcard_domain) {
                         answers.wildcard_domain.clone()
                     } else {
                         format!("rejected by {pattern}")
@@ -347,8 +361,8 @@ fn read_back(key: &str, answers: &Answers, p: &mut Parsed<'_>) -> Vec<(String, S
         }
         "backend_image" | "dashboard_image" => {
             put(
-                &format!("convex.tf local.{key}"),
-                hcl_attr(hcl_block(p.tf(), "locals", None), key),
+                &format!("modules/convex/main.tf local.{key}"),
+                hcl_attr(hcl_block(p.module_tf(), "locals", None), key),
             );
             let service = key.strip_suffix("_image").unwrap();
             for (file, doc) in p.compose() {
@@ -358,8 +372,8 @@ fn read_back(key: &str, answers: &Answers, p: &mut Parsed<'_>) -> Vec<(String, S
         }
         "convex_version" => {
             put(
-                "convex.tf local.convex_version",
-                hcl_attr(hcl_block(p.tf(), "locals", None), "convex_version"),
+                "modules/convex/main.tf local.convex_version",
+                hcl_attr(hcl_block(p.module_tf(), "locals", None), "convex_version"),
             );
             let pkg = p.json("package.json");
             let pm_override = match answers.package_manager.as_str() {

@@ -4,6 +4,8 @@
 mod support;
 
 mod auth;
+mod coder_module;
+mod coder_publish;
 mod coder_start;
 mod coder_template;
 mod database;

@@ -183,7 +183,11 @@ fn check_devcontainer(dir: &Path, frontend_port: Option<u64>) {
 }
 
 fn check_hcl(dir: &Path) {
-    for f in ["coder/main.tf", "coder/convex.tf"] {
+    for f in [
+        "coder/main.tf",
+        "coder/convex.tf",
+        "coder/modules/convex/main.tf",
+    ] {
         hcl::parse(&text(dir, f)).unwrap_or_else(|e| panic!("{f} does not parse as HCL: {e}"));
     }
 }

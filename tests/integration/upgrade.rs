@@ -494,7 +494,7 @@ fn a_kubernetes_project_upgrades_like_a_docker_one() {
     assert_eq!(main_tf, main_tf_before, "the platform file has no pins");
     assert!(main_tf.contains("kubernetes_deployment_v1"));
     assert!(!main_tf.contains("kreuzwerker/docker"));
-    assert!(text(&dir, "coder/convex.tf").contains(NEW_BACKEND_SHA));
+    assert!(text(&dir, "coder/modules/convex/main.tf").contains(NEW_BACKEND_SHA));
     assert!(text(&dir, "coder/project/docker-compose.yml").contains(NEW_BACKEND_SHA));
     assert_code(&upgrade(&dir, &["--release", RELEASE, "--check"]), 0);
 }

@@ -161,13 +161,15 @@ ws_prepare() {
 }
 
 # ws_eval SHARE: the template's scripts and coder_env for this share level.
+# WS_TEMPLATE_DIR (default: the project's coder/) names another template
+# that calls the Convex module; it is evaluated with its own defaults.
 ws_eval() {
-  local share="$1" validate_cache t0=$SECONDS
+  local share="$1" validate_cache t0=$SECONDS template="${WS_TEMPLATE_DIR:-$WS_PROJECT/coder}" vars=()
   validate_cache="$("$VALIDATE_DIR/setup" | tail -n 1)"
   WS_SCRIPTS="$WS_OUT/scripts-$share"
-  E2E_GIT_URL="$WS_GIT_URL" python3 "$E2E_DIR/workspace/eval-template.py" "$WS_PROJECT/coder" "$WS_SCRIPTS" \
-    "$VALIDATE_DIR" "$validate_cache" \
-    "wildcard_domain=$WS_WILDCARD" "convex_app_share=$share" || fail "terraform console on $WS_PROJECT/coder"
+  [ -n "${WS_TEMPLATE_DIR:-}" ] || vars=("wildcard_domain=$WS_WILDCARD" "convex_app_share=$share")
+  E2E_GIT_URL="$WS_GIT_URL" python3 "$E2E_DIR/workspace/eval-template.py" "$template" "$WS_SCRIPTS" \
+    "$VALIDATE_DIR" "$validate_cache" ${vars[@]+"${vars[@]}"} || fail "terraform console on $template"
   WS_AGENT_ENV=()
   local line
   while IFS= read -r line; do WS_AGENT_ENV+=(-e "$line"); done < <(
@@ -425,6 +427,26 @@ scenario_71_workspace_public_share_git() {
   ws_start "start with PORT=3310" && soft fail "the start script accepted PORT=3310 (the apps proxy 3210)"
   soft assert_contains "$(cat "$WS_OUT/convex_start.out")" "sets PORT=3310, but this Coder template's apps and URLs use 3210" \
     "start script output with PORT=3310 (defect 3)"
+  ws_stop
+  ws_verdict
+}
+
+# The Convex module alone, added with the lines of its README.md to a
+# template in the shape of Coder's docker template that we did not write
+# (tests/fixtures/coder-docker/assemble): its scripts, as terraform console
+# renders them through the module call (count = start_count), start Convex
+# in the simulated workspace and health:ping answers; then stop.
+scenario_72_workspace_module_in_a_foreign_template() {
+  ws_prepare ws-module
+  local WS_TEMPLATE_DIR="$WS_OUT/fixture"
+  rm -rf "$WS_TEMPLATE_DIR"
+  bash "$REPO_ROOT/tests/fixtures/coder-docker/assemble" "$BIN" "$WS_TEMPLATE_DIR" one \
+    --set "name=ws-module-$E2E_SUFFIX" || fail "assembling the fixture template with the module"
+  ws_eval owner
+  assert_eq "$WS_PROJECT_DIR" "/home/coder/ws-module-$E2E_SUFFIX" "project_dir the README's lines set"
+  ws_create_container
+  ws_start "first start"
+  soft ws_expect_running
   ws_stop
   ws_verdict
 }
