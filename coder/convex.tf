@@ -76,8 +76,8 @@ locals {
   # Answers given to convex-scaffold.
   project_name     = "convex-app"
   agent_name       = "main"
-  convex_version   = "1.48.0"
-  node_major       = "20"
+  convex_version   = "1.51.0"
+  node_major       = "22"
   backend_image    = "ghcr.io/get-convex/convex-backend:903b8b96c4bceb34c62e366cf36e8f4774955e6b"
   dashboard_image  = "ghcr.io/get-convex/convex-dashboard:903b8b96c4bceb34c62e366cf36e8f4774955e6b"
   storage          = "local"

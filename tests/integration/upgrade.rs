@@ -295,7 +295,8 @@ fn second_run_changes_nothing() {
     assert_code(&upgrade(&dir, &[]), 0);
     assert_eq!(read_tree(&dir), moved);
     // Pins ahead of the defaults are kept, not moved back.
-    assert_code(&upgrade(&dir, &["--convex-version", "1.49.0"]), 0);
+    // (a CLI newer than the table: accepted with a warning, see pins.rs)
+    assert_code(&upgrade(&dir, &["--convex-version", "1.52.0"]), 0);
     let ahead = read_tree(&dir);
     let out = upgrade(&dir, &[]);
     assert_code(&out, 0);
@@ -504,7 +505,7 @@ fn the_backend_never_moves_back_silently() {
     let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     // Ahead of the defaults: the newest row with a newer CLI than the default.
-    let out = upgrade(&dir, &["--release", "latest", "--convex-version", "1.49.0"]);
+    let out = upgrade(&dir, &["--release", "latest", "--convex-version", "1.52.0"]);
     assert_code(&out, 0);
     let before = read_tree(&dir);
     // A bare upgrade keeps the pins instead of resetting them to the
@@ -541,9 +542,9 @@ fn release_latest_moves_a_seed_project_to_the_newest_row_with_the_same_refusals(
     let report = stdout(&out);
     assert!(text(&dir, "docker-compose.yml").contains(LATEST_BACKEND_SHA));
     let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
-    assert_eq!(pkg["dependencies"]["convex"], "1.48.0");
-    // The CLI needs Node 20; the project's Vite starter 20.19.
-    assert_eq!(pkg["engines"]["node"], ">=20.19");
+    assert_eq!(pkg["dependencies"]["convex"], "1.51.0");
+    // The CLI needs Node 22 (the project's Vite starter 20.19).
+    assert_eq!(pkg["engines"]["node"], ">=22");
     // The next steps say what happens to the data.
     assert!(report.contains("exports a backup"), "{report}");
     assert!(report.contains("backups/"), "{report}");
