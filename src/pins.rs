@@ -197,6 +197,54 @@ pub fn table_date() -> &'static str {
     data().table_date()
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+pub fn days_from_date(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// How many days before `now` the table was read (None: clock before 1970).
+pub fn table_age_days(now: std::time::SystemTime) -> Option<i64> {
+    let today = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() / 86_400;
+    Some(i64::try_from(today).ok()? - days_from_date(table_date())?)
+}
+
+/// After this many days the table may well be behind npm and upstream.
+pub const TABLE_STALE_DAYS: i64 = 30;
+
+/// What "up to date" was measured against, and how to get newer releases
+/// (for `upgrade --check` and the like). `age`: from [`table_age_days`].
+pub fn currency_note(age: Option<i64>) -> String {
+    let data = data();
+    let latest = data.latest_release();
+    let against = format!(
+        "compared with the release table of convex-scaffold {} (newest row {}, convex {}; convex versions read from \
+         npm on {})",
+        env!("CARGO_PKG_VERSION"),
+        latest.date,
+        latest.cli,
+        data.table_date()
+    );
+    let newer = "get a newer convex-scaffold (in its clone: `git pull && cargo install --locked --path .`), then run \
+                 `convex-scaffold upgrade --release latest`";
+    match age {
+        Some(days) if days > TABLE_STALE_DAYS => format!(
+            "{against}. That table is {days} days old: newer Convex releases may well exist. To see them, {newer}"
+        ),
+        _ => format!("{against}. Releases newer than that table are unknown to it; for those, {newer}"),
+    }
+}
+
 /// The three pins a project carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pins {
@@ -906,6 +954,33 @@ mod tests {
                     && w.contains("doctor")),
             "{verdict:?}"
         );
+    }
+
+    #[test]
+    fn dates_count_days_and_the_note_names_the_table() {
+        assert_eq!(days_from_date("1970-01-01"), Some(0));
+        assert_eq!(days_from_date("2000-03-01"), Some(11_017));
+        assert_eq!(days_from_date("2026-12-07"), Some(20_794));
+        assert_eq!(days_from_date("2026-13-01"), None);
+        let fresh = currency_note(Some(3));
+        assert!(
+            fresh.contains(table_date()) && fresh.contains("newest row 2026-06-26"),
+            "{fresh}"
+        );
+        assert!(
+            fresh.contains("newer convex-scaffold") && !fresh.contains("days old"),
+            "{fresh}"
+        );
+        let old = currency_note(Some(90));
+        assert!(
+            old.contains("90 days old") && old.contains("may well exist"),
+            "{old}"
+        );
+        let now = std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(
+                86_400 * (days_from_date(table_date()).unwrap() as u64 + 5),
+            );
+        assert_eq!(table_age_days(now), Some(5));
     }
 
     #[test]

@@ -193,6 +193,11 @@ pub fn run(args: &UpgradeArgs) -> Result<Outcome> {
             Outcome::Findings
         } else if changed == 0 {
             say!(out, "up to date: upgrade would change nothing");
+            say!(
+                out,
+                "{}",
+                pins::currency_note(pins::table_age_days(std::time::SystemTime::now()))
+            );
             Outcome::Success
         } else if args.check {
             say!(

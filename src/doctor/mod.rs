@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod cli_pin;
+pub mod currency;
 pub mod database;
 pub mod dns;
 pub mod docker;
@@ -118,6 +119,7 @@ pub const CHECK_IDS: &[&str] = &[
     "cli-known-bad",
     "cli-backend-compat",
     "cli-pin-state",
+    "pins-current",
     "lockfile",
     "node-modules",
     "images-pinned",
@@ -149,6 +151,7 @@ pub const CHECK_IDS: &[&str] = &[
     "backend-version",
     "admin-key",
     "auth-env",
+    "cli-published",
 ];
 
 /// How the checks run; tests replace the system files and the timeouts.
@@ -162,6 +165,8 @@ pub struct Options {
     /// look-up can take seconds).
     pub docker: String,
     pub docker_timeout: Duration,
+    /// The npm client (the registry look-up of `cli-published`).
+    pub npm: String,
 }
 
 impl Default for Options {
@@ -172,6 +177,7 @@ impl Default for Options {
             timeout: Duration::from_secs(2),
             docker: "docker".into(),
             docker_timeout: Duration::from_secs(15),
+            npm: "npm".into(),
         }
     }
 }
@@ -394,6 +400,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
         ),
     });
     cli_pin::check(project, &mut out);
+    currency::check(project, &mut out);
     images::check(project, &mut out);
     env_docker::check(project, &mut out);
     dns::check(project, &options.system, options.timeout, &mut out);
@@ -416,6 +423,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     if !options.offline {
         registry::check(project, &options.docker, options.docker_timeout, &mut out);
         live::check(project, options.timeout, &mut out);
+        currency::check_registry(project, &options.npm, options.docker_timeout, &mut out);
     }
     out
 }
@@ -466,7 +474,7 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
         r.warn,
         r.fail,
         if offline {
-            " (--offline: images-present, stack-backend, backend-version and admin-key not checked)"
+            " (--offline: images-present, stack-backend, backend-version, admin-key and cli-published not checked)"
         } else {
             ""
         }

@@ -570,3 +570,55 @@ fn switching_platform_warns_about_the_workspace_volumes() {
     assert!(report.contains("--var namespace="), "{report}");
     assert!(text(&dir, "coder/main.tf").contains("kubernetes_deployment_v1"));
 }
+
+/// Issue 24 item 1: "up to date" says what it compared against (this
+/// convex-scaffold's release table and its date) and how to get newer
+/// releases.
+#[test]
+fn up_to_date_names_the_release_table_and_its_date() {
+    let tmp = Sandbox::new();
+    let dir = tmp.new_project("fresh", &[]);
+    let out = upgrade(&dir, &["--check"]);
+    assert_code(&out, 0);
+    let report = stdout(&out);
+    assert!(report.contains("up to date"), "{report}");
+    let table = convex_scaffold::pins::table_date();
+    assert!(
+        report.contains(&format!("read from npm on {table}")),
+        "{report}"
+    );
+    assert!(
+        report.contains("release table of convex-scaffold"),
+        "{report}"
+    );
+    assert!(report.contains("newer convex-scaffold"), "{report}");
+}
+
+/// Issue 24 item 3: a made-up CLI version inside the table's range is
+/// refused (exit 2, nothing written); one newer than the table is accepted
+/// with a warning that names the table's date and doctor.
+#[test]
+fn made_up_cli_versions_are_refused_and_newer_ones_warned() {
+    let tmp = Sandbox::new();
+    let dir = tmp.new_project("p", &[]);
+    let before = read_tree(&dir);
+    let out = upgrade(&dir, &["--release", "latest", "--convex-version", "1.47.0"]);
+    assert_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1.47.0") && err.contains("never published"),
+        "{err}"
+    );
+    assert_eq!(read_tree(&dir), before);
+    let out = upgrade(&dir, &["--release", "latest", "--convex-version", "9.9.9"]);
+    assert_code(&out, 0);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: convex_version 9.9.9 is not in this convex-scaffold's table"),
+        "{err}"
+    );
+    assert!(
+        err.contains(convex_scaffold::pins::table_date()) && err.contains("doctor"),
+        "{err}"
+    );
+}
