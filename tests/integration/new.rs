@@ -656,7 +656,18 @@ fn pins_prints_defaults_releases_and_known_bad_versions() {
         .stdout(predicate::str::contains(
             "convex >=1.49.0: Node.js 22 or later",
         ))
-        .stdout(predicate::str::contains("1.26.0, 1.26.1"));
+        .stdout(predicate::str::contains("1.26.0, 1.26.1"))
+        // Issue 19: the npm versions with their Node requirement and the read date.
+        .stdout(predicate::str::contains(
+            "convex versions on npm (read 2026-12-07; latest 1.51.0)",
+        ))
+        .stdout(predicate::str::contains(
+            "1.51.0  published 2026-11-18  engines.node >=22.0.0  (Node.js 22+)",
+        ))
+        .stdout(predicate::str::contains(
+            "1.50.0  published 2026-11-12  engines.node >=22.0.0  (Node.js 22+)",
+        ))
+        .stdout(predicate::str::contains("ctx.auth.signJwt"));
 }
 
 #[test]
