@@ -523,6 +523,7 @@ fn every_catalogue_entry_has_a_sample() {
         "cluster url username must be set",
         "ghcr.io/get-convex/convex-dashboard:latest: denied",
         "Uncaught Error: Unknown async operation 1.0/signJwt",
+        "Uncaught ScheduledFunctionCancelingItself: A mutation cannot cancel itself",
         "Object part missing hash",
         "AuthProviderDiscoveryFailed",
         "Missing environment variable JWT_PRIVATE_KEY",
