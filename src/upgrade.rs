@@ -1072,6 +1072,11 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
     say!(out);
     if changed.is_empty() {
         say!(out, "Up to date: nothing changed.");
+        say!(
+            out,
+            "{}",
+            pins::currency_note(pins::table_age_days(std::time::SystemTime::now()))
+        );
     }
     let server_change = plan.old.database_url != plan.new.database_url;
     if reset_data

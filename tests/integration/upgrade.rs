@@ -592,6 +592,15 @@ fn up_to_date_names_the_release_table_and_its_date() {
         "{report}"
     );
     assert!(report.contains("newer convex-scaffold"), "{report}");
+    // The same without --check.
+    let out = upgrade(&dir, &[]);
+    assert_code(&out, 0);
+    let report = stdout(&out);
+    assert!(report.contains("Up to date"), "{report}");
+    assert!(
+        report.contains(&format!("read from npm on {table}")),
+        "{report}"
+    );
 }
 
 /// Issue 24 item 3: a made-up CLI version inside the table's range is
