@@ -774,6 +774,17 @@ fn images_present_looks_locally_then_on_the_registry() {
         .as_str()
         .unwrap()
         .contains("convex-scaffold upgrade --release latest"));
+    // Issue 19: the organisation rename and the override are named.
+    let fix = check["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("ghcr.io/convex/") && fix.contains("github.com/convex"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("--backend-image NAME:TAG --dashboard-image NAME:TAG")
+            && fix.contains("backend_image/dashboard_image"),
+        "{fix}"
+    );
     assert_eq!(check["issue"], "image-pull-denied");
     assert_eq!(code, 1);
     // The registry cannot be reached: a warning that says so, with the fix.
