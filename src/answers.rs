@@ -751,6 +751,9 @@ fn validate_version(value: &str) -> Check<Version> {
             example,
         );
     }
+    if let Err(why) = pins::data().check_published(&version) {
+        return fail(why, example);
+    }
     Ok(version)
 }
 

@@ -23,6 +23,8 @@ pub struct PinsData {
     pub known_bad: Vec<KnownBad>,
     pub requires_backend: Vec<RequiresBackend>,
     pub node: Vec<NodeRequirement>,
+    pub node_lines: Vec<NodeLine>,
+    pub types_ahead: Vec<TypesAhead>,
     pub workspace_images: Vec<WorkspaceImage>,
     pub package_managers: PackageManagerPins,
 }
@@ -77,10 +79,28 @@ pub struct KnownBuild {
     pub note: String,
 }
 
+/// What the npm registry said about the `convex` package (written by
+/// `maint/refresh-pins`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CliVersions {
-    pub published: Vec<Version>,
+    /// The date (YYYY-MM-DD) of the registry read that produced this list.
+    pub read: String,
+    /// npm's `latest` dist-tag at that read.
+    pub latest: Version,
+    /// Every version from 1.24.0 on, oldest first, pre-releases left out.
+    pub published: Vec<Published>,
+}
+
+/// One published `convex` version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    pub version: Version,
+    /// Publish date on the registry (YYYY-MM-DD).
+    pub date: String,
+    /// Its `engines.node` (e.g. `>=22.0.0`).
+    pub node: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +151,27 @@ pub struct NodeRequirement {
     pub node_major: u32,
 }
 
+/// A Node.js release line and its end of life.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeLine {
+    pub major: u32,
+    pub end_of_life: String,
+}
+
+/// APIs a CLI's types offer that backends up to `missing_through` lack.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypesAhead {
+    pub cli: VersionReq,
+    pub apis: Vec<String>,
+    pub syscalls: Vec<String>,
+    pub missing_through: String,
+    pub issue: String,
+    pub symptom: String,
+    pub source: String,
+}
+
 /// A workspace image whose Node.js major convex-scaffold knows.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,10 +191,58 @@ pub fn data() -> &'static PinsData {
     })
 }
 
-/// The date of the release table: its newest row's date (`--version` shows
-/// it). Issue 19 may replace this with a field of pins.toml.
+/// The date of the embedded table (see [`PinsData::table_date`]): what
+/// `--version` and `upgrade --check` name as "the release table of DATE".
 pub fn table_date() -> &'static str {
-    &data().latest_release().date
+    data().table_date()
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+pub fn days_from_date(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// How many days before `now` the table was read (None: clock before 1970).
+pub fn table_age_days(now: std::time::SystemTime) -> Option<i64> {
+    let today = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() / 86_400;
+    Some(i64::try_from(today).ok()? - days_from_date(table_date())?)
+}
+
+/// After this many days the table may well be behind npm and upstream.
+pub const TABLE_STALE_DAYS: i64 = 30;
+
+/// What "up to date" was measured against, and how to get newer releases
+/// (for `upgrade --check` and the like). `age`: from [`table_age_days`].
+pub fn currency_note(age: Option<i64>) -> String {
+    let data = data();
+    let latest = data.latest_release();
+    let against = format!(
+        "compared with the release table of convex-scaffold {} (newest row {}, convex {}; convex versions read from \
+         npm on {})",
+        env!("CARGO_PKG_VERSION"),
+        latest.date,
+        latest.cli,
+        data.table_date()
+    );
+    let newer = "get a newer convex-scaffold (in its clone: `git pull && cargo install --locked --path .`), then run \
+                 `convex-scaffold upgrade --release latest`";
+    match age {
+        Some(days) if days > TABLE_STALE_DAYS => format!(
+            "{against}. That table is {days} days old: newer Convex releases may well exist. To see them, {newer}"
+        ),
+        _ => format!("{against}. Releases newer than that table are unknown to it; for those, {newer}"),
+    }
 }
 
 /// The three pins a project carries.
@@ -216,6 +305,68 @@ impl PinsData {
 
     pub fn dashboard_image(&self, sha: &str) -> String {
         format!("{}:{sha}", self.images.dashboard)
+    }
+
+    /// The date (YYYY-MM-DD) of the table: the day the npm registry was last
+    /// read for it with `maint/refresh-pins`. Newer `convex` versions and
+    /// backend releases than this date are unknown to this convex-scaffold.
+    pub fn table_date(&self) -> &str {
+        &self.cli_versions.read
+    }
+
+    /// Every `convex` version the table knows to be published, oldest first.
+    pub fn published_versions(&self) -> impl Iterator<Item = &Version> + '_ {
+        self.cli_versions.published.iter().map(|p| &p.version)
+    }
+
+    /// The newest published `convex` version the table knows.
+    pub fn newest_published(&self) -> &Version {
+        self.published_versions()
+            .max()
+            .expect("the published list has versions (tested)")
+    }
+
+    /// Whether the table lists `version` as published on npm.
+    pub fn is_published(&self, version: &Version) -> bool {
+        self.published_versions().any(|v| v == version)
+    }
+
+    /// Why a version the table does not list is accepted: it is newer than
+    /// the table (which may be behind npm). Versions inside the table's range
+    /// that npm never had are refused earlier, by [`Self::check_published`].
+    pub fn unknown_version(&self, version: &Version) -> String {
+        format!(
+            "convex_version {version} is not in this convex-scaffold's table of published convex versions (npm, read \
+             {}; newest {}): it may be newer than the table, but whether it exists and works with the pinned backend is \
+             unknown. `convex-scaffold doctor` (online) asks the npm registry; a newer convex-scaffold knows newer versions",
+            self.table_date(),
+            self.newest_published()
+        )
+    }
+
+    /// Refuses a version inside the table's range that npm never published
+    /// (the table lists every version from the oldest it knows to the
+    /// newest). Versions newer than the table pass, with a warning from
+    /// [`Self::verdict`].
+    pub fn check_published(&self, version: &Version) -> Result<(), String> {
+        let oldest = self.published_versions().min().expect("tested");
+        if self.is_published(version) || version > self.newest_published() || version < oldest {
+            return Ok(());
+        }
+        let below = self.published_versions().filter(|v| *v < version).max();
+        let above = self.published_versions().filter(|v| *v > version).min();
+        let near: Vec<String> = below
+            .into_iter()
+            .chain(above)
+            .map(ToString::to_string)
+            .collect();
+        Err(format!(
+            "was never published on npm: the table lists every convex version from {oldest} to {} (read {}), and \
+             {version} is not one of them; the nearest are {}",
+            self.newest_published(),
+            self.table_date(),
+            near.join(" and ")
+        ))
     }
 
     /// The newest row of the release table (rows are oldest first, tested).
@@ -344,9 +495,7 @@ impl PinsData {
         commands: &[ConvexCommand],
         node_major: Option<u32>,
     ) -> Option<&Version> {
-        self.cli_versions
-            .published
-            .iter()
+        self.published_versions()
             .filter(|v| self.known_bad(v).is_none())
             .filter(|v| {
                 !self
@@ -367,6 +516,17 @@ impl PinsData {
     pub fn verdict(&self, pins: &Pins, target: Target<'_>) -> Verdict {
         let mut verdict = Verdict::default();
         let version = &pins.convex_version;
+        if !self.is_published(version) {
+            let oldest = self.published_versions().min().expect("tested");
+            verdict.warnings.push(if version < oldest {
+                format!(
+                    "convex_version {version} is older than every version this convex-scaffold's table tracks (from \
+                     {oldest} on), so its compatibility with the pinned backend was not checked"
+                )
+            } else {
+                self.unknown_version(version)
+            });
+        }
         if let Some(bad) = self.known_bad(version) {
             verdict.problems.push(format!(
                 "convex_version {version} is known-bad: {}. Fix: {}.",
@@ -536,6 +696,44 @@ pub fn describe() -> String {
             rule.source
         );
     }
+    let _ = writeln!(
+        out,
+        "\nAPIs the CLI's types offer that backends built up to a date do not serve (the code type-checks,\n\
+         then fails at run time; not refused):"
+    );
+    for t in &data.types_ahead {
+        let _ = writeln!(
+            out,
+            "  convex {}: {}; missing from backends up to {}: {} ({})",
+            t.cli,
+            t.apis.join(", "),
+            t.missing_through,
+            t.symptom,
+            t.issue
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nconvex versions on npm (read {}; latest {}), newest first, with the Node.js they need:",
+        data.table_date(),
+        data.cli_versions.latest
+    );
+    for p in data.cli_versions.published.iter().rev().take(8) {
+        let _ = writeln!(
+            out,
+            "  {}  published {}  engines.node {}  (Node.js {}+)",
+            p.version,
+            p.date,
+            p.node,
+            data.node_major(&p.version)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  ... {} versions in all, from {}",
+        data.cli_versions.published.len(),
+        data.published_versions().min().expect("tested")
+    );
     let _ = writeln!(out, "\nNode.js the CLI needs (engines.node):");
     for n in &data.node {
         let _ = writeln!(out, "  convex {}: Node.js {} or later", n.cli, n.node_major);
@@ -592,6 +790,10 @@ mod tests {
             .expect("the default workspace image's Node is known");
         assert!(image.node_major >= data.defaults.node_major);
         assert!(22 >= data.defaults.node_major, "the devcontainer's Node");
+        assert!(
+            data.defaults.node_major >= 22,
+            "Node 20 ended on 2026-04-30"
+        );
         assert_eq!(
             data.newest_cli(&row.date, PROJECT_COMMANDS, Some(data.defaults.node_major)),
             Some(&data.defaults.convex_version),
@@ -604,6 +806,181 @@ mod tests {
             node: Some((image.node_major, "the default workspace image")),
         };
         assert_eq!(data.verdict(&pins, target), Verdict::default());
+    }
+
+    fn is_date(s: &str) -> bool {
+        let b = s.as_bytes();
+        s.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && s.chars()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+            && (1..=12).contains(&s[5..7].parse::<u32>().unwrap())
+            && (1..=31).contains(&s[8..10].parse::<u32>().unwrap())
+    }
+
+    /// The offline guard: pins.toml agrees with itself. (The networked half,
+    /// "npm has nothing newer", is `maint/refresh-pins --check` in .ci/run.)
+    #[test]
+    fn pins_toml_is_internally_consistent() {
+        let data = data();
+        let read = data.table_date();
+        assert!(is_date(read), "[cli_versions] read {read:?}");
+        // The published list: ascending, plain versions, dated on or before the read.
+        let published: Vec<&Published> = data.cli_versions.published.iter().collect();
+        for pair in published.windows(2) {
+            assert!(
+                pair[0].version < pair[1].version,
+                "{} then {}",
+                pair[0].version,
+                pair[1].version
+            );
+        }
+        for p in &published {
+            assert!(p.version.pre.is_empty(), "{}", p.version);
+            assert!(
+                is_date(&p.date) && p.date.as_str() <= read,
+                "{} {}",
+                p.version,
+                p.date
+            );
+            // Node: the rules give exactly the major engines.node names.
+            let rules: Vec<_> = data
+                .node
+                .iter()
+                .filter(|n| n.cli.matches(&p.version))
+                .collect();
+            assert_eq!(rules.len(), 1, "{}: one [[node]] row", p.version);
+            let major: u32 = p
+                .node
+                .trim_start_matches(">=")
+                .split('.')
+                .next()
+                .and_then(|m| m.parse().ok())
+                .unwrap_or_else(|| panic!("{}: engines.node {:?}", p.version, p.node));
+            assert_eq!(
+                data.node_major(&p.version),
+                major,
+                "{} engines.node {}",
+                p.version,
+                p.node
+            );
+        }
+        assert!(
+            data.is_published(&data.cli_versions.latest),
+            "latest is listed"
+        );
+        // Every version a rule or row names is published.
+        for bad in &data.known_bad {
+            for v in &bad.versions {
+                assert!(data.is_published(v), "known_bad {v}");
+            }
+        }
+        for row in &data.releases {
+            assert!(is_date(&row.date), "{}", row.date);
+            assert!(row.date.as_str() <= read, "{}", row.date);
+            assert!(
+                data.is_published(&row.cli) && data.is_published(&row.tree_cli),
+                "{}",
+                row.date
+            );
+        }
+        for build in &data.known_builds {
+            assert!(
+                is_date(&build.date) && data.is_published(&build.tree_cli),
+                "{}",
+                build.date
+            );
+        }
+        for rule in &data.requires_backend {
+            assert!(is_date(&rule.backend_since), "{}", rule.issue);
+            assert!(
+                data.published_versions().any(|v| rule.cli.matches(v)),
+                "{}",
+                rule.cli
+            );
+        }
+        for t in &data.types_ahead {
+            assert!(is_date(&t.missing_through), "{}", t.issue);
+            assert!(
+                data.published_versions().any(|v| t.cli.matches(v)),
+                "{}",
+                t.cli
+            );
+        }
+        // The defaults are allowed by the rules and rest on a living Node line.
+        let default = &data.defaults.convex_version;
+        assert!(data.is_published(default) && data.known_bad(default).is_none());
+        assert!(data.node_major(default) <= data.defaults.node_major);
+        let line = data
+            .node_lines
+            .iter()
+            .find(|l| l.major == data.defaults.node_major)
+            .expect("[defaults] node_major has a [[node_lines]] row");
+        assert!(
+            line.end_of_life.as_str() > read,
+            "Node {} ended on {}, before the table's date {read}",
+            line.major,
+            line.end_of_life
+        );
+        for image in &data.workspace_images {
+            assert!(
+                image.node_major >= data.defaults.node_major,
+                "{}",
+                image.image
+            );
+        }
+    }
+
+    #[test]
+    fn a_version_inside_the_table_that_npm_never_had_is_refused() {
+        let data = data();
+        let err = data.check_published(&Version::new(1, 47, 0)).unwrap_err();
+        assert!(
+            err.contains("never published") && err.contains("1.46.0 and 1.48.0"),
+            "{err}"
+        );
+        assert!(data.check_published(&Version::new(1, 48, 0)).is_ok());
+        // Newer than the table: accepted, with a warning naming the table's date.
+        assert!(data.check_published(&Version::new(9, 9, 9)).is_ok());
+        let verdict = data.verdict(&pins("9.9.9", sha_of("2026-06-26")), Target::project());
+        assert!(
+            verdict
+                .warnings
+                .iter()
+                .any(|w| w.contains("not in this convex-scaffold's table")
+                    && w.contains(data.table_date())
+                    && w.contains("doctor")),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn dates_count_days_and_the_note_names_the_table() {
+        assert_eq!(days_from_date("1970-01-01"), Some(0));
+        assert_eq!(days_from_date("2000-03-01"), Some(11_017));
+        assert_eq!(days_from_date("2026-12-07"), Some(20_794));
+        assert_eq!(days_from_date("2026-13-01"), None);
+        let fresh = currency_note(Some(3));
+        assert!(
+            fresh.contains(table_date()) && fresh.contains("newest row 2026-06-26"),
+            "{fresh}"
+        );
+        assert!(
+            fresh.contains("newer convex-scaffold") && !fresh.contains("days old"),
+            "{fresh}"
+        );
+        let old = currency_note(Some(90));
+        assert!(
+            old.contains("90 days old") && old.contains("may well exist"),
+            "{old}"
+        );
+        let now = std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(
+                86_400 * (days_from_date(table_date()).unwrap() as u64 + 5),
+            );
+        assert_eq!(table_age_days(now), Some(5));
     }
 
     #[test]
@@ -629,11 +1006,7 @@ mod tests {
             assert_eq!(row.backend.len(), 40, "{}", row.date);
             assert_eq!(row.dashboard.len(), 40, "{}", row.date);
             assert!(!row.evidence.trim().is_empty() && !row.source.trim().is_empty());
-            assert!(
-                data.cli_versions.published.contains(&row.cli),
-                "{}",
-                row.date
-            );
+            assert!(data.is_published(&row.cli), "{}", row.date);
             assert!(data.known_bad(&row.cli).is_none(), "{}", row.date);
             let verdict = data.verdict(
                 &data.pins_for_release(row),

@@ -193,6 +193,11 @@ pub fn run(args: &UpgradeArgs) -> Result<Outcome> {
             Outcome::Findings
         } else if changed == 0 {
             say!(out, "up to date: upgrade would change nothing");
+            say!(
+                out,
+                "{}",
+                pins::currency_note(pins::table_age_days(std::time::SystemTime::now()))
+            );
             Outcome::Success
         } else if args.check {
             say!(
@@ -1079,6 +1084,11 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
     say!(out);
     if changed.is_empty() {
         say!(out, "Up to date: nothing changed.");
+        say!(
+            out,
+            "{}",
+            pins::currency_note(pins::table_age_days(std::time::SystemTime::now()))
+        );
     }
     let server_change = plan.old.database_url != plan.new.database_url;
     if reset_data

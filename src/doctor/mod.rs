@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod buckets;
 pub mod cli_pin;
+pub mod currency;
 pub mod database;
 pub mod dns;
 pub mod docker;
@@ -119,6 +120,7 @@ pub const CHECK_IDS: &[&str] = &[
     "cli-known-bad",
     "cli-backend-compat",
     "cli-pin-state",
+    "pins-current",
     "lockfile",
     "node-modules",
     "images-pinned",
@@ -151,6 +153,7 @@ pub const CHECK_IDS: &[&str] = &[
     "admin-key",
     "auth-env",
     "s3-buckets",
+    "cli-published",
 ];
 
 /// How the checks run; tests replace the system files and the timeouts.
@@ -164,6 +167,8 @@ pub struct Options {
     /// look-up can take seconds).
     pub docker: String,
     pub docker_timeout: Duration,
+    /// The npm client (the registry look-up of `cli-published`).
+    pub npm: String,
 }
 
 impl Default for Options {
@@ -174,6 +179,7 @@ impl Default for Options {
             timeout: Duration::from_secs(2),
             docker: "docker".into(),
             docker_timeout: Duration::from_secs(15),
+            npm: "npm".into(),
         }
     }
 }
@@ -396,6 +402,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
         ),
     });
     cli_pin::check(project, &mut out);
+    currency::check(project, &mut out);
     images::check(project, &mut out);
     env_docker::check(project, &mut out);
     dns::check(project, &options.system, options.timeout, &mut out);
@@ -420,6 +427,7 @@ pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
         registry::check(project, &options.docker, options.docker_timeout, &mut out);
         live::check(project, options.timeout, &mut out);
         buckets::check(project, options.timeout, &mut out);
+        currency::check_registry(project, &options.npm, options.docker_timeout, &mut out);
     }
     out
 }
@@ -470,7 +478,7 @@ pub fn render_text(dir: &Path, checks: &[Check], offline: bool) -> String {
         r.warn,
         r.fail,
         if offline {
-            " (--offline: images-present, stack-backend, backend-version, admin-key and s3-buckets not checked)"
+            " (--offline: images-present, stack-backend, backend-version, admin-key, s3-buckets and cli-published not checked)"
         } else {
             ""
         }

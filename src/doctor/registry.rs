@@ -108,9 +108,12 @@ pub fn check(p: &Project, docker: &str, timeout: Duration, out: &mut Vec<Check>)
                 "not on this machine and not on the registry: {}; `docker compose up` and every workspace start would fail pulling it",
                 missing.join(", ")
             ),
-            "pin a release row whose images exist: `convex-scaffold upgrade --release latest` (or a date from \
-             `convex-scaffold pins`); if the image is private or your login is stale, `docker logout ghcr.io` / \
-             `docker login ghcr.io`",
+            "no image has that name and tag. Convex publishes ghcr.io/get-convex/convex-backend and convex-dashboard; \
+             its repository now lives at github.com/convex, so newer images may be under ghcr.io/convex/ (ghcr.io does \
+             not redirect): check with `docker manifest inspect NAME:TAG`, then pin what exists with `convex-scaffold \
+             upgrade --backend-image NAME:TAG --dashboard-image NAME:TAG` (the backend_image/dashboard_image answers), or \
+             pick a row: `convex-scaffold upgrade --release latest` (rows: `convex-scaffold pins`); if your ghcr.io login \
+             is stale, `docker logout ghcr.io`",
         )
         .issue("image-pull-denied")
     } else if !unknown.is_empty() {

@@ -247,6 +247,31 @@ fn stub_node(stubs: &Path, version: &str) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// A `node` that reports `version` for `node --version` and runs the real
+/// node (found on PATH after the stubs) for everything else: the default
+/// CLI needs a newer Node.js than these machines have.
+fn stub_node_version(stubs: &Path, version: &str) {
+    let real = String::from_utf8(
+        Command::new("bash")
+            .args(["-c", "command -v node"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let path = stubs.join("node");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/usr/bin/env bash\n[ \"$1\" = --version ] && {{ echo {version}; exit 0; }}\nexec {} \"$@\"\n",
+            real.trim()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 #[test]
 fn a_node_too_old_for_the_pinned_cli_stops_the_start_before_anything_runs() {
     let sb = Sandbox::new();
@@ -347,6 +372,7 @@ fn start_frontend_runs_the_dev_server_detached_and_waits_for_its_port() {
     let sb = Sandbox::new();
     let (port, _seen) = start_backend();
     let stubs = stub_bin(sb.tmp.path());
+    stub_node_version(&stubs, "v22.12.0");
     let template = render_template(&sb, &[]);
     let frontend_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -401,6 +401,36 @@ fn image_pull_denied() {
 }
 
 #[test]
+fn image_missing_names_the_rename_and_the_override() {
+    expect(
+        "Error response from daemon: manifest unknown: ghcr.io/get-convex/convex-backend:903b8b96c4bceb34c62e366cf36e8f4774955e6b manifest unknown\n",
+        &["image-pull-denied"],
+        1,
+        "manifest unknown",
+    );
+    let issue = convex_scaffold::diagnose::by_id("image-pull-denied").unwrap();
+    assert!(issue.cause.contains("github.com/convex"), "{}", issue.cause);
+    assert!(
+        issue
+            .fix
+            .iter()
+            .any(|f| f.contains("--backend-image") && f.contains("backend_image")),
+        "{:?}",
+        issue.fix
+    );
+}
+
+#[test]
+fn api_the_backend_lacks_is_recognised() {
+    expect(
+        "Uncaught Error: Unknown async operation 1.0/storageStore\n    at performAsyncSyscall (../../node_modules/convex/src/server/impl/syscall.ts:51:16)\n",
+        &["api-unknown-async-operation"],
+        1,
+        "1.0/storageStore",
+    );
+}
+
+#[test]
 fn s3_object_part_missing_hash() {
     expect(
         "backend-1  | ERROR file_storage: Failed to complete multipart upload: Object part missing hash for part 1\n",
@@ -492,6 +522,8 @@ fn every_catalogue_entry_has_a_sample() {
         "Connection refused (os error 111)",
         "cluster url username must be set",
         "ghcr.io/get-convex/convex-dashboard:latest: denied",
+        "Uncaught Error: Unknown async operation 1.0/signJwt",
+        "Uncaught ScheduledFunctionCancelingItself: A mutation cannot cancel itself",
         "Object part missing hash",
         "AuthProviderDiscoveryFailed",
         "Missing environment variable JWT_PRIVATE_KEY",

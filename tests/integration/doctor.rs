@@ -210,6 +210,7 @@ fn a_clean_project_passes_offline() {
         let expected = ![
             "s3-dns",
             "images-present",
+            "cli-published",
             "stack-backend",
             "backend-version",
             "admin-key",
@@ -775,6 +776,17 @@ fn images_present_looks_locally_then_on_the_registry() {
         .as_str()
         .unwrap()
         .contains("convex-scaffold upgrade --release latest"));
+    // Issue 19: the organisation rename and the override are named.
+    let fix = check["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("ghcr.io/convex/") && fix.contains("github.com/convex"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("--backend-image NAME:TAG --dashboard-image NAME:TAG")
+            && fix.contains("backend_image/dashboard_image"),
+        "{fix}"
+    );
     assert_eq!(check["issue"], "image-pull-denied");
     assert_eq!(code, 1);
     // The registry cannot be reached: a warning that says so, with the fix.
@@ -1149,4 +1161,80 @@ fn database_checks_on_sqlite_flag_a_stray_url() {
         "      RUST_LOG: ${RUST_LOG:-info}\n      POSTGRES_URL: postgresql://u@db:5432\n",
     );
     assert_only_fails(&dir, "database-url", "upgrade");
+}
+
+/// Issue 19: a project on an older row than the table's newest is told so,
+/// with the command that moves it; the newest row passes.
+#[test]
+fn pins_older_than_the_tables_newest_row_warn_with_upgrade_release_latest() {
+    let sb = Sandbox::new();
+    let seed = sb.new_project("seed", &["--release", "2025-05-29"]);
+    let (_, checks) = run_json(&seed, &["--offline"], &[]);
+    let check = &checks["pins-current"];
+    assert_eq!(check["status"], "warn", "{check:#?}");
+    assert!(
+        check["message"].as_str().unwrap().contains("2025-05-29"),
+        "{check:#?}"
+    );
+    assert!(
+        check["fix"]
+            .as_str()
+            .unwrap()
+            .contains("upgrade --release latest"),
+        "{check:#?}"
+    );
+    let fresh = sb.new_project("fresh", &[]);
+    let (_, checks) = run_json(&fresh, &["--offline"], &[]);
+    assert_eq!(
+        checks["pins-current"]["status"], "pass",
+        "{:#?}",
+        checks["pins-current"]
+    );
+}
+
+/// Issue 24 item 3: a CLI version newer than the table is accepted with a
+/// warning, and doctor (online) asks the npm registry: not published fails,
+/// published warns, unreachable says so.
+#[test]
+fn doctor_asks_npm_about_a_cli_version_the_table_lacks() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("p", &["--set", "convex_version=9.9.9"]);
+    let stubs = sb.path("stubs");
+    std::fs::create_dir_all(&stubs).unwrap();
+    let npm = stubs.join("npm");
+    let docker = stubs.join("docker");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(&docker, "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap());
+    for (script, status, needle) in [
+        (
+            "echo '[\"1.51.0\"]'",
+            "fail",
+            "not published on the npm registry",
+        ),
+        (
+            "echo '[\"1.51.0\", \"9.9.9\"]'",
+            "warn",
+            "newer than this convex-scaffold's table",
+        ),
+        (
+            "echo 'npm error network' >&2; exit 1",
+            "warn",
+            "could not be asked",
+        ),
+    ] {
+        std::fs::write(&npm, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&npm, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let (_, checks) = run_json(&dir, &[], &[("PATH", path.as_str())]);
+        let check = &checks["cli-published"];
+        assert_eq!(check["status"], status, "{script}: {check:#?}");
+        assert!(
+            check["message"].as_str().unwrap().contains(needle),
+            "{script}: {check:#?}"
+        );
+    }
+    // Offline, it is not asked.
+    let (_, checks) = run_json(&dir, &["--offline"], &[]);
+    assert!(!checks.contains_key("cli-published"));
 }

@@ -334,7 +334,7 @@ fn force_says_what_it_changed_in_the_users_package_json() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("dependencies.convex: \"^1.26.1\" -> \"1.48.0\""),
+        stdout.contains("dependencies.convex: \"^1.26.1\" -> \"1.51.0\""),
         "{stdout}"
     );
     assert!(stdout.contains("known-bad"), "{stdout}");

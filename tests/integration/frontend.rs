@@ -132,8 +132,8 @@ fn vite_starter_reads_its_url_listens_where_the_ports_point_and_is_pinned() {
             "typescript",
         ],
     );
-    // The starter's tools need Node 20.19+.
-    assert_eq!(pkg["engines"]["node"], ">=20.19");
+    // The starter's tools need Node 20.19+, the default CLI 22.
+    assert_eq!(pkg["engines"]["node"], ">=22");
     // The bundled package.json is the project's.
     assert_eq!(
         text(&dir, "coder/project/package.json"),
@@ -248,7 +248,7 @@ fn an_existing_frontend_gets_no_starter_only_the_env_and_package_json() {
     assert!(pkg["scripts"].get("build").is_none(), "{pkg}");
     assert!(pkg.get("devDependencies").is_none(), "{pkg}");
     assert_eq!(pkg["dependencies"]["react"], "^18.3.1");
-    assert_eq!(pkg["dependencies"]["convex"], "1.48.0");
+    assert_eq!(pkg["dependencies"]["convex"], "1.51.0");
     // Only the env variable is wired.
     let env = parse_dotenv(&text(&dir, ".env.local"));
     assert_eq!(env["VITE_CONVEX_URL"], "http://127.0.0.1:3210");

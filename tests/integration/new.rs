@@ -6,7 +6,7 @@ use predicates::prelude::*;
 use crate::support::*;
 
 /// The default CLI pin (templates/data/pins.toml).
-const DEFAULT_CLI: &str = "1.48.0";
+const DEFAULT_CLI: &str = "1.51.0";
 #[test]
 fn defaults_write_every_file_including_hidden_ones() {
     let sb = Sandbox::new();
@@ -210,8 +210,8 @@ fn new_renders_the_newest_known_good_pair_by_default() {
     let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
     assert_eq!(pkg["dependencies"]["convex"], DEFAULT_CLI);
     assert_eq!(pkg["pnpm"]["overrides"]["convex"], DEFAULT_CLI);
-    // The CLI needs Node 20; the Vite starter (the default frontend) 20.19.
-    assert_eq!(pkg["engines"]["node"], ">=20.19");
+    // The CLI needs Node 22 (the Vite starter, the default frontend, 20.19).
+    assert_eq!(pkg["engines"]["node"], ">=22");
     let compose = text(&dir, "docker-compose.yml");
     for image in ["convex-backend", "convex-dashboard"] {
         assert!(
@@ -498,7 +498,7 @@ fn dry_run_writes_nothing_and_shows_diffs() {
         .assert()
         .success()
         .stdout(predicate::str::contains("+++ b/package.json"))
-        .stdout(predicate::str::contains("+    \"convex\": \"1.48.0\""))
+        .stdout(predicate::str::contains("+    \"convex\": \"1.51.0\""))
         .stdout(predicate::str::contains("INSTANCE_SECRET=").not());
     assert_eq!(read_tree(&dir), before);
 }
@@ -654,7 +654,7 @@ fn pins_prints_defaults_releases_and_known_bad_versions() {
         .arg("pins")
         .assert()
         .success()
-        .stdout(predicate::str::contains("convex_version  = 1.48.0"))
+        .stdout(predicate::str::contains("convex_version  = 1.51.0"))
         .stdout(predicate::str::contains("the 2026-06-26 release"))
         .stdout(predicate::str::contains("2025-09-04"))
         .stdout(predicate::str::contains(
@@ -671,7 +671,18 @@ fn pins_prints_defaults_releases_and_known_bad_versions() {
         .stdout(predicate::str::contains(
             "convex >=1.49.0: Node.js 22 or later",
         ))
-        .stdout(predicate::str::contains("1.26.0, 1.26.1"));
+        .stdout(predicate::str::contains("1.26.0, 1.26.1"))
+        // Issue 19: the npm versions with their Node requirement and the read date.
+        .stdout(predicate::str::contains(
+            "convex versions on npm (read 2026-12-07; latest 1.51.0)",
+        ))
+        .stdout(predicate::str::contains(
+            "1.51.0  published 2026-11-18  engines.node >=22.0.0  (Node.js 22+)",
+        ))
+        .stdout(predicate::str::contains(
+            "1.50.0  published 2026-11-12  engines.node >=22.0.0  (Node.js 22+)",
+        ))
+        .stdout(predicate::str::contains("ctx.auth.signJwt"));
 }
 
 #[test]

@@ -241,7 +241,7 @@ fn every_output_parses_in_every_variant() {
                 "ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4",
             ),
             _ => (
-                "1.48.0",
+                "1.51.0",
                 "ghcr.io/get-convex/convex-backend:903b8b96c4bceb34c62e366cf36e8f4774955e6b",
             ),
         };

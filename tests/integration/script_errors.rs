@@ -46,6 +46,11 @@ const VALUES: &[(&str, &str)] = &[
     ("rel", "scripts/convex-up.sh"),
     ("kind", "x"),
     ("file", "backups/convex-export-20260101.zip"),
+    ("service", "backend"),
+    (
+        "image",
+        "ghcr.io/get-convex/convex-backend:903b8b96c4bceb34c62e366cf36e8f4774955e6b",
+    ),
 ];
 
 struct Message {

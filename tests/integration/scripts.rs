@@ -411,3 +411,75 @@ fn deploy_falls_back_to_npm_exec_when_corepack_cannot_fetch_the_pinned_pnpm() {
         calls(&sb)
     );
 }
+
+/// Issue 19: a pinned image that is neither on the machine nor on the
+/// registry stops convex-up.sh with a message that names the organisation
+/// rename and the backend_image/dashboard_image override.
+#[test]
+fn up_with_a_missing_image_names_the_rename_and_the_override() {
+    let sb = Sandbox::new();
+    let (port, _seen) = start_backend();
+    let stubs = stub_bin(sb.tmp.path());
+    std::fs::write(
+        stubs.join("docker"),
+        r#"#!/usr/bin/env bash
+case "$*" in
+  *"config --images backend"*) echo ghcr.io/get-convex/convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4 ;;
+  *" up -d"*) echo "Error response from daemon: manifest unknown" >&2; exit 1 ;;
+  "image inspect"*) exit 1 ;;
+esac
+exit 0
+"#,
+    )
+    .unwrap();
+    let dir = project_with_port(&sb, port);
+    let out = run(&dir, "convex-up.sh", &[], &stubs);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("no backend image to start: ghcr.io/get-convex/convex-backend:c1a7ac3"),
+        "{err}"
+    );
+    assert!(
+        err.contains("github.com/convex") && err.contains("ghcr.io/convex/"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--backend-image NAME:TAG --dashboard-image NAME:TAG"),
+        "{err}"
+    );
+    // With the image on the machine, the failure is compose's, not a missing image.
+    std::fs::write(
+        stubs.join("docker"),
+        "#!/usr/bin/env bash\ncase \"$*\" in *\" up -d\"*) exit 1 ;; esac\nexit 0\n",
+    )
+    .unwrap();
+    let out = run(&dir, "convex-up.sh", &[], &stubs);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("docker compose up failed for the backend"),
+        "{err}"
+    );
+    assert!(!err.contains("image to start"), "{err}");
+}
+
+/// convex 1.50.0: `convex export` without `--path` only creates the export
+/// on the server (no download). Every export the scripts run passes --path.
+#[test]
+fn every_convex_export_in_the_scripts_passes_path() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("p", &[]);
+    let mut exports = 0;
+    for entry in std::fs::read_dir(dir.join("scripts")).unwrap() {
+        let path = entry.unwrap().path();
+        let script = std::fs::read_to_string(&path).unwrap();
+        for line in script.lines() {
+            if line.trim_start().starts_with('#') || !line.contains("\"${CONVEX_CLI[@]}\" export") {
+                continue;
+            }
+            exports += 1;
+            assert!(line.contains(" --path "), "{}: {line}", path.display());
+        }
+    }
+    assert!(exports >= 2, "found only {exports} convex export call(s)");
+}

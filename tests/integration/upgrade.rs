@@ -295,7 +295,8 @@ fn second_run_changes_nothing() {
     assert_code(&upgrade(&dir, &[]), 0);
     assert_eq!(read_tree(&dir), moved);
     // Pins ahead of the defaults are kept, not moved back.
-    assert_code(&upgrade(&dir, &["--convex-version", "1.49.0"]), 0);
+    // (a CLI newer than the table: accepted with a warning, see pins.rs)
+    assert_code(&upgrade(&dir, &["--convex-version", "1.52.0"]), 0);
     let ahead = read_tree(&dir);
     let out = upgrade(&dir, &[]);
     assert_code(&out, 0);
@@ -504,7 +505,7 @@ fn the_backend_never_moves_back_silently() {
     let tmp = Sandbox::new();
     let dir = new_project(&tmp, &[]);
     // Ahead of the defaults: the newest row with a newer CLI than the default.
-    let out = upgrade(&dir, &["--release", "latest", "--convex-version", "1.49.0"]);
+    let out = upgrade(&dir, &["--release", "latest", "--convex-version", "1.52.0"]);
     assert_code(&out, 0);
     let before = read_tree(&dir);
     // A bare upgrade keeps the pins instead of resetting them to the
@@ -541,9 +542,9 @@ fn release_latest_moves_a_seed_project_to_the_newest_row_with_the_same_refusals(
     let report = stdout(&out);
     assert!(text(&dir, "docker-compose.yml").contains(LATEST_BACKEND_SHA));
     let pkg: serde_json::Value = serde_json::from_str(&text(&dir, "package.json")).unwrap();
-    assert_eq!(pkg["dependencies"]["convex"], "1.48.0");
-    // The CLI needs Node 20; the project's Vite starter 20.19.
-    assert_eq!(pkg["engines"]["node"], ">=20.19");
+    assert_eq!(pkg["dependencies"]["convex"], "1.51.0");
+    // The CLI needs Node 22 (the project's Vite starter 20.19).
+    assert_eq!(pkg["engines"]["node"], ">=22");
     // The next steps say what happens to the data.
     assert!(report.contains("exports a backup"), "{report}");
     assert!(report.contains("backups/"), "{report}");
@@ -568,4 +569,65 @@ fn switching_platform_warns_about_the_workspace_volumes() {
     assert!(report.contains("Push it as a NEW template"), "{report}");
     assert!(report.contains("--var namespace="), "{report}");
     assert!(text(&dir, "coder/main.tf").contains("kubernetes_deployment_v1"));
+}
+
+/// Issue 24 item 1: "up to date" says what it compared against (this
+/// convex-scaffold's release table and its date) and how to get newer
+/// releases.
+#[test]
+fn up_to_date_names_the_release_table_and_its_date() {
+    let tmp = Sandbox::new();
+    let dir = tmp.new_project("fresh", &[]);
+    let out = upgrade(&dir, &["--check"]);
+    assert_code(&out, 0);
+    let report = stdout(&out);
+    assert!(report.contains("up to date"), "{report}");
+    let table = convex_scaffold::pins::table_date();
+    assert!(
+        report.contains(&format!("read from npm on {table}")),
+        "{report}"
+    );
+    assert!(
+        report.contains("release table of convex-scaffold"),
+        "{report}"
+    );
+    assert!(report.contains("newer convex-scaffold"), "{report}");
+    // The same without --check.
+    let out = upgrade(&dir, &[]);
+    assert_code(&out, 0);
+    let report = stdout(&out);
+    assert!(report.contains("Up to date"), "{report}");
+    assert!(
+        report.contains(&format!("read from npm on {table}")),
+        "{report}"
+    );
+}
+
+/// Issue 24 item 3: a made-up CLI version inside the table's range is
+/// refused (exit 2, nothing written); one newer than the table is accepted
+/// with a warning that names the table's date and doctor.
+#[test]
+fn made_up_cli_versions_are_refused_and_newer_ones_warned() {
+    let tmp = Sandbox::new();
+    let dir = tmp.new_project("p", &[]);
+    let before = read_tree(&dir);
+    let out = upgrade(&dir, &["--release", "latest", "--convex-version", "1.47.0"]);
+    assert_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1.47.0") && err.contains("never published"),
+        "{err}"
+    );
+    assert_eq!(read_tree(&dir), before);
+    let out = upgrade(&dir, &["--release", "latest", "--convex-version", "9.9.9"]);
+    assert_code(&out, 0);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: convex_version 9.9.9 is not in this convex-scaffold's table"),
+        "{err}"
+    );
+    assert!(
+        err.contains(convex_scaffold::pins::table_date()) && err.contains("doctor"),
+        "{err}"
+    );
 }

@@ -185,6 +185,21 @@ pinned_image() {
     awk -v want="convex-$1" 'NR == 1 { first = $0 } index($0, want) && !found { print; found = 1 } END { if (!found && first != "") print first }'
 }
 
+# After a failed `docker compose up`: when a pinned image is neither on this
+# machine nor pullable, say so, naming the organisation rename (the npm
+# package moved from github.com/get-convex to github.com/convex; ghcr.io
+# does not redirect an image that moves) and the pin override. Returns when
+# every image is present (the failure has another cause).
+die_if_image_missing() {
+  local service image
+  for service in "$@"; do
+    image="$(pinned_image "$service")"
+    [ -n "$image" ] || continue
+    docker image inspect "$image" >/dev/null 2>&1 && continue
+    die "no $service image to start: $image is not on this machine and could not be pulled (compose's error is above). If the registry said 'manifest unknown' or 'denied', no image has that name: Convex publishes ghcr.io/get-convex/convex-$service, and its repository now lives at github.com/convex, so newer images may be under ghcr.io/convex/ (ghcr.io does not redirect). Check with 'docker manifest inspect NAME:TAG', then pin what exists: convex-scaffold upgrade --backend-image NAME:TAG --dashboard-image NAME:TAG (the backend_image/dashboard_image answers), or pick another row: convex-scaffold upgrade --release DATE (see convex-scaffold pins)"
+  done
+}
+
 # Waits until the backend answers /version, at most $1 seconds.
 wait_healthy() {
   local limit="$1" api deadline

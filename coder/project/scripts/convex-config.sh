@@ -5,7 +5,7 @@
 # shellcheck disable=SC2034
 CONVEX_PM=pnpm
 # shellcheck disable=SC2034
-CONVEX_VERSION=1.48.0
+CONVEX_VERSION=1.51.0
 # shellcheck disable=SC2034
 CONVEX_STORAGE=local
 # shellcheck disable=SC2034

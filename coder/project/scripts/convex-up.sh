@@ -26,7 +26,7 @@ log "starting the backend"
 # dashboard waiting on it would only say "unhealthy".
 timeout "${CONVEX_PULL_TIMEOUT:-900}" docker compose --project-directory "$PROJECT_DIR" \
   -f "$PROJECT_DIR/docker-compose.yml" --env-file "$ENV_DOCKER" up -d backend ||
-  die "docker compose up failed for the backend"
+  { die_if_image_missing backend; die "docker compose up failed for the backend"; }
 
 api="$(local_api)"
 rc=0
@@ -39,7 +39,7 @@ esac
 log "starting the dashboard"
 timeout "${CONVEX_PULL_TIMEOUT:-900}" docker compose --project-directory "$PROJECT_DIR" \
   -f "$PROJECT_DIR/docker-compose.yml" --env-file "$ENV_DOCKER" up -d ||
-  die "docker compose up failed"
+  { die_if_image_missing dashboard; die "docker compose up failed"; }
 record_backend_image
 log "backend healthy at $api"
 

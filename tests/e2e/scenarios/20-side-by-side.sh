@@ -7,6 +7,7 @@
 scenario_20_two_projects_own_ports() {
   new_project side
   local dir="$PROJECTS/side" other="$PROJECTS/fresh" out
+  ensure_node_for "$dir"
   grep -q '^CONVEX_SELF_HOSTED_ADMIN_KEY=.' "$other/.env.local" 2>/dev/null ||
     fail "needs the running project of scenario 10_fresh_project"
   sed -i 's/^PORT=.*/PORT=3310/; s/^SITE_PROXY_PORT=.*/SITE_PROXY_PORT=3311/; s/^DASHBOARD_PORT=.*/DASHBOARD_PORT=6891/' \
