@@ -85,7 +85,7 @@ echo "== run it as a user does"
 out="$(npx --offline convex-scaffold --version)"
 echo "$out"
 check "npx convex-scaffold --version prints $VERSION and the release table date" \
-  grep -Eq "^convex-scaffold $VERSION \(release table [0-9]{4}-[0-9]{2}-[0-9]{2}\)$" <<<"$out"
+  grep -Eq "^convex-scaffold $VERSION \(release table of [0-9]{4}-[0-9]{2}-[0-9]{2}, newest release [0-9]{4}-[0-9]{2}-[0-9]{2}\)$" <<<"$out"
 
 npx --offline convex-scaffold new demo --yes >"$WORK/new.log" 2>&1 || cat "$WORK/new.log"
 check "npx convex-scaffold new demo --yes renders a project" test -f demo/convex-scaffold.toml

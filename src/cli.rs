@@ -61,16 +61,17 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// `--version`: the tool's version and the date of its release table (the
-/// newest row of templates/data/pins.toml's [[releases]], i.e. the newest
-/// Convex release this build knows), e.g. `0.1.0 (release table 2026-06-26)`.
+/// `--version`: the tool's version, the date its release table was last
+/// checked against npm (`pins::table_date`) and the newest Convex release it
+/// knows, e.g. `0.1.0 (release table of 2026-12-07, newest release 2026-06-26)`.
 pub fn version() -> &'static str {
     static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     VERSION.get_or_init(|| {
         format!(
-            "{} (release table {})",
+            "{} (release table of {}, newest release {})",
             env!("CARGO_PKG_VERSION"),
-            crate::pins::table_date()
+            crate::pins::table_date(),
+            crate::pins::data().latest_release().date
         )
     })
 }

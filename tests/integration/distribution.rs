@@ -18,10 +18,11 @@ fn stdout_of(args: &[&str]) -> String {
 
 #[test]
 fn version_shows_the_tool_version_and_the_release_table_date() {
+    let read = convex_scaffold::pins::table_date();
     let newest = convex_scaffold::pins::data().latest_release().date.clone();
     assert_eq!(
         stdout_of(&["--version"]),
-        format!("convex-scaffold {VERSION} (release table {newest})\n")
+        format!("convex-scaffold {VERSION} (release table of {read}, newest release {newest})\n")
     );
     assert_eq!(stdout_of(&["-V"]), stdout_of(&["--version"]));
 }
