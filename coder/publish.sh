@@ -18,7 +18,7 @@ PROJECT="$(dirname "$HERE")"
 
 if [ -f "$PROJECT/convex-scaffold.toml" ]; then
   if ! command -v convex-scaffold >/dev/null 2>&1; then
-    echo "publish: convex-scaffold is not on PATH, so this folder cannot be checked against $PROJECT/convex-scaffold.toml; install it (cargo install --locked --path <convex-scaffold checkout>) and run this again. Nothing was pushed." >&2
+    echo "publish: convex-scaffold is not on PATH, so this folder cannot be checked against $PROJECT/convex-scaffold.toml; install it (npm install -g convex-scaffold, or cargo install --locked convex-scaffold) and run this again. Nothing was pushed." >&2
     exit 2
   fi
   if ! convex-scaffold upgrade "$PROJECT" --check >&2; then

@@ -235,8 +235,8 @@ pub fn currency_note(age: Option<i64>) -> String {
         latest.cli,
         data.table_date()
     );
-    let newer = "get a newer convex-scaffold (in its clone: `git pull && cargo install --locked --path .`), then run \
-                 `convex-scaffold upgrade --release latest`";
+    let newer = "get a newer convex-scaffold (`npm install -g convex-scaffold@latest`, `npx convex-scaffold@latest …` or \
+                 `cargo install --locked convex-scaffold`), then run `convex-scaffold upgrade --release latest`";
     match age {
         Some(days) if days > TABLE_STALE_DAYS => format!(
             "{against}. That table is {days} days old: newer Convex releases may well exist. To see them, {newer}"

@@ -20,7 +20,7 @@ die() {
   if command -v convex-scaffold >/dev/null 2>&1; then
     printf '[convex] Next: run `convex-scaffold doctor %s`, or pipe the output above into `convex-scaffold diagnose`.\n' "$PROJECT_DIR" >&2
   else
-    printf '[convex] Next: convex-scaffold is not installed here. Where it is (cargo install --locked --path <convex-scaffold checkout>), save the output above and run `convex-scaffold diagnose FILE`, or `convex-scaffold doctor` in a checkout of this project.\n' >&2
+    printf '[convex] Next: convex-scaffold is not installed here. Save the output above and run `npx convex-scaffold diagnose FILE`, or `npx convex-scaffold doctor` in this project (npm install -g convex-scaffold puts it on PATH).\n' >&2
   fi
   exit 1
 }
