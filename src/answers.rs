@@ -1121,7 +1121,16 @@ pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
             data.node_major(&answers.convex_version)
         );
     }
-    let problems = verdict.problems;
+    let s3 = crate::backend_features::s3_verdict(answers);
+    for warning in s3
+        .warnings
+        .iter()
+        .chain(crate::backend_features::metrics_warning(answers).iter())
+    {
+        eprintln!("warning: {warning}");
+    }
+    let mut problems = verdict.problems;
+    problems.extend(s3.problems);
     if problems.is_empty() {
         return Ok(());
     }
