@@ -209,3 +209,37 @@ fn doctor_names_an_empty_endpoint_that_reaches_the_backend() {
         .contains("--set s3_endpoint_url="));
     assert_ne!(code, 0);
 }
+
+#[test]
+fn a_storage_switch_on_an_external_database_names_the_database_step() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project(
+        "ext",
+        &[
+            "--set",
+            "database=postgres",
+            "--set",
+            "database_url=postgresql://convex@db.example.com:5432",
+        ],
+    );
+    let out = bin()
+        .arg("upgrade")
+        .arg(&dir)
+        .args(["--set", "storage=s3", "--set", MINIO, "--reset-data"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("storage type (local) in the external database")
+            && stdout.contains("scripts/convex-reset.sh --yes --no-backup --database-emptied"),
+        "{stdout}"
+    );
+    let reset = text(&dir, "scripts/convex-reset.sh");
+    assert!(reset.contains("--database-emptied"));
+}
