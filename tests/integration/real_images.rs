@@ -243,3 +243,127 @@ fn a_storage_switch_on_an_external_database_names_the_database_step() {
     let reset = text(&dir, "scripts/convex-reset.sh");
     assert!(reset.contains("--database-emptied"));
 }
+
+/// Every variable upstream's self-hosted/docker/docker-compose.yml passes at
+/// get-convex/convex-backend 94a42c3db (service, name). Moving to a newer
+/// upstream compose means updating this list and docs/upstream-compose.md.
+const UPSTREAM_COMPOSE_94A42C3: &[(&str, &str)] = &[
+    ("backend", "V8_ACTION_USER_TIMEOUT_SECS"),
+    ("backend", "NODE_ACTION_USER_TIMEOUT_SECS"),
+    ("backend", "APPLICATION_MAX_CONCURRENT_MUTATIONS"),
+    ("backend", "APPLICATION_MAX_CONCURRENT_NODE_ACTIONS"),
+    ("backend", "APPLICATION_MAX_CONCURRENT_QUERIES"),
+    ("backend", "APPLICATION_MAX_CONCURRENT_V8_ACTIONS"),
+    ("backend", "AWS_ACCESS_KEY_ID"),
+    ("backend", "AWS_REGION"),
+    ("backend", "AWS_S3_DISABLE_CHECKSUMS"),
+    ("backend", "AWS_S3_DISABLE_SSE"),
+    ("backend", "AWS_S3_FORCE_PATH_STYLE"),
+    ("backend", "AWS_SECRET_ACCESS_KEY"),
+    ("backend", "AWS_SESSION_TOKEN"),
+    ("backend", "CONVEX_CLOUD_ORIGIN"),
+    ("backend", "CONVEX_RELEASE_VERSION_DEV"),
+    ("backend", "CONVEX_SITE_ORIGIN"),
+    ("backend", "DATABASE_URL"),
+    ("backend", "DISABLE_BEACON"),
+    ("backend", "DISABLE_METRICS_ENDPOINT"),
+    ("backend", "DOCUMENT_RETENTION_DELAY"),
+    ("backend", "DO_NOT_REQUIRE_SSL"),
+    ("backend", "HTTP_SERVER_TIMEOUT_SECONDS"),
+    ("backend", "INSTANCE_NAME"),
+    ("backend", "INSTANCE_SECRET"),
+    ("backend", "MYSQL_URL"),
+    ("backend", "POSTGRES_URL"),
+    ("backend", "REDACT_LOGS_TO_CLIENT"),
+    ("backend", "RUST_BACKTRACE"),
+    ("backend", "RUST_LOG"),
+    ("backend", "S3_ENDPOINT_URL"),
+    ("backend", "S3_STORAGE_EXPORTS_BUCKET"),
+    ("backend", "S3_STORAGE_FILES_BUCKET"),
+    ("backend", "S3_STORAGE_MODULES_BUCKET"),
+    ("backend", "S3_STORAGE_SEARCH_BUCKET"),
+    ("backend", "S3_STORAGE_SNAPSHOT_IMPORTS_BUCKET"),
+    ("dashboard", "NEXT_PUBLIC_DEPLOYMENT_URL"),
+    ("dashboard", "NEXT_PUBLIC_LOAD_MONACO_INTERNALLY"),
+];
+
+#[test]
+fn upstream_compose_table_matches_the_render() {
+    let table_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/upstream-compose.md");
+    let table = std::fs::read_to_string(&table_path).expect("docs/upstream-compose.md");
+    let mut rows = std::collections::BTreeMap::new();
+    for line in table.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        if cells[0] == "variable" || cells[0].starts_with("---") {
+            continue;
+        }
+        assert_eq!(cells.len(), 4, "{line}");
+        assert!(!cells[3].is_empty(), "{line}: every decision has a reason");
+        let old = rows.insert(
+            (cells[1].to_owned(), cells[0].to_owned()),
+            cells[2].to_owned(),
+        );
+        assert!(old.is_none(), "{line}: listed twice");
+    }
+    for (service, var) in UPSTREAM_COMPOSE_94A42C3 {
+        assert!(
+            rows.contains_key(&(service.to_string(), var.to_string())),
+            "upstream's {service} variable {var} has no decision in docs/upstream-compose.md"
+        );
+    }
+
+    let sb = Sandbox::new();
+    let variants: Vec<serde_json::Value> = [
+        ("plain", &[][..]),
+        ("minio", &["--set", "storage=s3", "--set", MINIO][..]),
+        ("aws", &["--set", "storage=s3"][..]),
+        ("pg", &["--set", "database=postgres"][..]),
+        ("my", &["--set", "database=mysql"][..]),
+    ]
+    .iter()
+    .map(|(name, args)| parse_yaml(&text(&sb.new_project(name, args), "docker-compose.yml")))
+    .collect();
+    let env_of = |v: &serde_json::Value, service: &str| {
+        v["services"][service]["environment"]
+            .as_object()
+            .expect("environment map")
+            .clone()
+    };
+    for ((service, var), decision) in &rows {
+        let present: Vec<Option<serde_json::Value>> = variants
+            .iter()
+            .map(|v| env_of(v, service).get(var).cloned())
+            .collect();
+        let what = format!("{service} {var} ({decision})");
+        match decision.as_str() {
+            "value" => assert!(
+                present
+                    .iter()
+                    .all(|p| p.as_ref().is_some_and(|v| v.is_string())),
+                "{what}: {present:?}"
+            ),
+            "pass-through" => assert!(
+                present
+                    .iter()
+                    .all(|p| p.as_ref().is_some_and(|v| v.is_null())),
+                "{what}: {present:?}"
+            ),
+            "when-set" => assert!(
+                present.iter().any(Option::is_some) && present.iter().any(Option::is_none),
+                "{what}: {present:?}"
+            ),
+            "not passed" => assert!(present.iter().all(Option::is_none), "{what}: {present:?}"),
+            other => panic!("{what}: unknown decision {other:?}"),
+        }
+    }
+    for v in &variants {
+        for service in ["backend", "dashboard"] {
+            for var in env_of(v, service).keys() {
+                assert!(
+                    rows.contains_key(&(service.to_owned(), var.clone())),
+                    "the render passes {service} {var}, which docs/upstream-compose.md does not list"
+                );
+            }
+        }
+    }
+}
