@@ -493,6 +493,7 @@ fn every_catalogue_entry_has_a_sample() {
         "Database was initialized with Some(S3 { s3_prefix: \"x\" }), but backend started up with Local { dir: \"/d\" }",
         "Cannot use s3 storage path x/",
         "dispatch failure: other",
+        "[convex] ERROR: the backend keeps its documents, modules and storage type in the external database app",
         "[convex] ERROR: S3_ENDPOINT_URL is empty in .env.docker, but docker-compose.yml passes it",
         "Warning: Some AWS/S3 environment variables are missing. Falling back to local storage.",
         "[CONVEX Q(a:b)] [Request ID: 1] Server Error",

@@ -367,3 +367,114 @@ fn upstream_compose_table_matches_the_render() {
         }
     }
 }
+
+/// The backend's entrypoint script of the rendered compose file, as the
+/// container's shell receives it (compose turns `$$` into `$`).
+fn entrypoint_script(dir: &Path) -> String {
+    let env = parse_yaml(&text(dir, "docker-compose.yml"));
+    let entry = env["services"]["backend"]["entrypoint"]
+        .as_array()
+        .expect("the backend has an entrypoint")
+        .clone();
+    assert_eq!(entry[0], "/bin/sh");
+    assert_eq!(entry[1], "-c");
+    assert_eq!(entry[3], "run_backend.sh", "$0 of the script");
+    entry[2].as_str().unwrap().replace("$$", "$")
+}
+
+#[test]
+fn moved_ports_are_forwarded_to_the_backend_inside_its_container() {
+    use std::os::unix::process::CommandExt;
+
+    let sb = Sandbox::new();
+    let dir = sb.new_project("moved", &[]);
+    let script = entrypoint_script(&dir);
+    assert!(script.contains("exec ./run_backend.sh \"$@\""), "{script}");
+    // The backend inside the container listens on 3210; here a stub on a free
+    // port stands for it, and the origin uses another free port (as
+    // convex-up.sh sets it for PORT=3310).
+    let backend = crate::support::serve_http(|req| {
+        crate::support::StubReply::new("200 OK", format!("backend saw {}", req.line))
+    });
+    let origin_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = script.replace(
+        "forward \"$CONVEX_CLOUD_ORIGIN\" 3210",
+        &format!("forward \"$CONVEX_CLOUD_ORIGIN\" {backend}"),
+    );
+    let work = sb.path("container");
+    std::fs::create_dir_all(&work).unwrap();
+    // The image's entrypoint: call the own origin as an action callback
+    // does, then end this process group (the forwarder included).
+    std::fs::write(
+        work.join("run_backend.sh"),
+        "#!/bin/sh\nfor _ in 1 2 3 4 5 6 7 8 9 10; do\n  \
+         curl -fsS -m 5 \"$CONVEX_CLOUD_ORIGIN/version\" >callback.out 2>callback.err && break\n  sleep 0.3\ndone\n\
+         echo \"args: $*\" >args.out\nkill -TERM -- -$$\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        work.join("run_backend.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let status = std::process::Command::new("/bin/sh")
+        .args(["-c", &script, "run_backend.sh", "--flag"])
+        .current_dir(&work)
+        .env(
+            "CONVEX_CLOUD_ORIGIN",
+            format!("http://127.0.0.1:{origin_port}"),
+        )
+        .env("CONVEX_SITE_ORIGIN", "https://site.example.com")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .status()
+        .unwrap();
+    assert!(!status.success(), "ended by its own TERM");
+    let callback = std::fs::read_to_string(work.join("callback.out")).unwrap_or_default();
+    assert_eq!(
+        callback,
+        "backend saw GET /version HTTP/1.1",
+        "{}",
+        std::fs::read_to_string(work.join("callback.err")).unwrap_or_default()
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.join("args.out")).unwrap(),
+        "args: --flag\n"
+    );
+}
+
+#[test]
+fn unmoved_and_public_origins_start_no_forwarder() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("plain", &[]);
+    let script = entrypoint_script(&dir);
+    let work = sb.path("container");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("run_backend.sh"), "#!/bin/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(
+        work.join("run_backend.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    for (cloud, site) in [
+        ("http://127.0.0.1:3210", "http://127.0.0.1:3211"),
+        (
+            "https://3210--main--ws--me.coder.example.com",
+            "https://3211--main--ws--me.coder.example.com",
+        ),
+    ] {
+        let out = std::process::Command::new("/bin/sh")
+            .args(["-c", &script, "run_backend.sh"])
+            .current_dir(&work)
+            .env("CONVEX_CLOUD_ORIGIN", cloud)
+            .env("CONVEX_SITE_ORIGIN", site)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n", "{cloud}");
+    }
+}
