@@ -218,6 +218,18 @@ expect_contains "$out" "Origin url should start with https:// or http:// but got
 rc=0; out="$(run_backend_fg old 2025-05-29 AWS_REGION=us-east-1)" || rc=$?
 expect_contains "$out" "Warning: Some AWS/S3 environment variables are missing. Falling back to local storage." "incomplete S3 set falls back to local with upstream's warning"
 
+log "routes by release"
+start_backend envold 2025-08-27 || fail "release 2025-08-27 did not start"
+code="$(curl -s -o /dev/null -w '%{http_code}' "$(url_of envold)/api/v1/list_environment_variables")"
+if [ "$code" = 404 ]; then pass "no /api/v1/list_environment_variables on 2025-08-27 (added by 3b7b89578 after that row)"
+else fail "/api/v1/list_environment_variables on 2025-08-27 answered $code, not 404"; fi
+stop_backend envold || true
+start_backend envnew 2025-09-04 || fail "release 2025-09-04 did not start"
+code="$(curl -s -o /dev/null -w '%{http_code}' "$(url_of envnew)/api/v1/list_environment_variables")"
+if [ "$code" != 404 ]; then pass "/api/v1/list_environment_variables exists on 2025-09-04 ($code without a key)"
+else fail "/api/v1/list_environment_variables missing on 2025-09-04"; fi
+stop_backend envnew || true
+
 log "S3 mode against the S3 stand-in"
 s3_port="$(free_port)"
 S3_STANDIN_DIR="$work/s3" PORT="$s3_port" BIND=127.0.0.1 "$PYTHON" -u "$here/s3/server.py" >"$work/s3.log" 2>&1 &

@@ -31,6 +31,10 @@ GATES = {
     # crates/local_backend/src/schema.rs 9d7e04644: prepare_schema replies
     # with `enabled`/`disabled` (staged indexes).
     "prepare_schema_enabled_disabled": "2025-08-15",
+    # 3b7b89578 (2025-08-27, after the 2025-08-27 row's 08139ef3; first in
+    # the 2025-09-04 row): GET /api/v1/list_environment_variables
+    # (crates/local_backend/src/router.rs).
+    "list_environment_variables": "2025-08-28",
     # 4ea34d578: GET /api/v1/get_canonical_urls.
     "get_canonical_urls": "2025-10-10",
     # ef9b6644c: POST /api/deploy2/evaluate_push.

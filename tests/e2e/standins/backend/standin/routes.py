@@ -188,7 +188,7 @@ def update_environment_variables(h) -> None:
     h.send_json(200, {})
 
 
-@route("GET", "/api/v1/list_environment_variables")
+@route("GET", "/api/v1/list_environment_variables", gate="list_environment_variables")
 def list_environment_variables(h) -> None:
     h.require_admin()
     env = server.BACKEND.state.read(lambda d: d["env"])
