@@ -218,6 +218,29 @@ expect_contains "$out" "Origin url should start with https:// or http:// but got
 rc=0; out="$(run_backend_fg old 2025-05-29 AWS_REGION=us-east-1)" || rc=$?
 expect_contains "$out" "Warning: Some AWS/S3 environment variables are missing. Falling back to local storage." "incomplete S3 set falls back to local with upstream's warning"
 
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare --pid --fork true 2>/dev/null; then
+  log "signals as PID 1"
+  prepare_backend pid1
+  # shellcheck disable=SC2046
+  env $(backend_env pid1 2026-08-21) unshare --pid --fork "$PYTHON" -u -m standin serve >"$work/b-pid1/log" 2>&1 &
+  pid1=$!
+  for _ in $(seq 1 50); do curl -fsS -m 1 "$(url_of pid1)/version" >/dev/null 2>&1 && break; sleep 0.2; done
+  inner="$(pgrep -P "$pid1" | head -n 1 || true)"
+  if [ -n "$inner" ]; then
+    kill -TERM "$inner"; sleep 1
+    if curl -fsS -m 2 "$(url_of pid1)/version" >/dev/null 2>&1; then pass "SIGTERM is ignored as PID 1 (upstream waits for Ctrl-C only)"
+    else fail "SIGTERM stopped the stand-in as PID 1"; fi
+    kill -INT "$inner"; sleep 1
+    if curl -fsS -m 2 "$(url_of pid1)/version" >/dev/null 2>&1; then fail "SIGINT did not stop the stand-in as PID 1"
+    else pass "SIGINT stops it as PID 1"; fi
+  else
+    fail "no PID-1 stand-in process found"
+  fi
+  kill "$pid1" 2>/dev/null || true
+else
+  echo "   SKIPPED (needs root and unshare): the PID 1 signal check" >&2
+fi
+
 log "routes by release"
 start_backend envold 2025-08-27 || fail "release 2025-08-27 did not start"
 code="$(curl -s -o /dev/null -w '%{http_code}' "$(url_of envold)/api/v1/list_environment_variables")"
