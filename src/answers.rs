@@ -967,12 +967,25 @@ pub fn validate_database_url(value: &str) -> Check<String> {
             example,
         );
     }
-    if rest.contains(['/', '?', '#']) {
-        return fail(
-            "must not name a database or carry query parameters: the backend refuses a database name \
-             (\"cluster url already contains db name\") and uses INSTANCE_NAME with '-' -> '_' as the database",
-            example,
-        );
+    // Upstream (crates/clusters/src/lib.rs persistence_args_from_cluster_url,
+    // 903b8b96) refuses a path only for Postgres ("cluster url already
+    // contains db name"); it keeps query parameters for both and ignores a
+    // MySQL path (it selects INSTANCE_NAME with '-' -> '_' itself). The
+    // refusals beyond that are convex-scaffold's own: database-init and
+    // doctor build the server URL from scheme://USER@HOST:PORT.
+    if let Some(i) = rest.find(['/', '?', '#']) {
+        let path = rest[i..].starts_with('/') && rest[i..].len() > 1;
+        let why = if path && scheme != "mysql" {
+            "must not carry a database name: the backend refuses one (\"cluster url already contains db name\") and \
+             uses INSTANCE_NAME with '-' -> '_' as the database"
+        } else if path {
+            "must not carry a database name: the backend ignores it (it uses INSTANCE_NAME with '-' -> '_'), and \
+             convex-scaffold's database-init check reads the URL as scheme://USER@HOST[:PORT]"
+        } else {
+            "must not carry query parameters or a fragment: the backend would keep them, but convex-scaffold's \
+             database-init check and doctor read the URL as scheme://USER@HOST[:PORT] (not supported yet)"
+        };
+        return fail(why, example);
     }
     let Some((user, host_port)) = rest.split_once('@') else {
         return fail(
@@ -1176,7 +1189,16 @@ pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
             data.node_major(&answers.convex_version)
         );
     }
-    let problems = verdict.problems;
+    let s3 = crate::backend_features::s3_verdict(answers);
+    for warning in s3
+        .warnings
+        .iter()
+        .chain(crate::backend_features::metrics_warning(answers).iter())
+    {
+        eprintln!("warning: {warning}");
+    }
+    let mut problems = verdict.problems;
+    problems.extend(s3.problems);
     if problems.is_empty() {
         return Ok(());
     }
@@ -1310,5 +1332,26 @@ mod tests {
         let raw =
             RawAnswers::from_toml_str("storage = \"s3\"\ns3_force_path_style = true\n").unwrap();
         assert_eq!(raw.get("s3_force_path_style"), Some("true"));
+    }
+
+    #[test]
+    fn database_url_refusals_name_the_right_reason() {
+        let pg = validate_database_url("postgresql://convex@db:5432/convex")
+            .unwrap_err()
+            .0;
+        assert!(pg.contains("cluster url already contains db name"), "{pg}");
+        let my = validate_database_url("mysql://convex@db:3306/convex")
+            .unwrap_err()
+            .0;
+        assert!(!my.contains("refuses"), "{my}");
+        assert!(my.contains("ignores it"), "{my}");
+        for url in [
+            "postgresql://convex@db:5432?sslmode=require",
+            "mysql://convex@db:3306?require_ssl=true",
+        ] {
+            let q = validate_database_url(url).unwrap_err().0;
+            assert!(q.contains("the backend would keep them"), "{q}");
+            assert!(!q.contains("refuses"), "{q}");
+        }
     }
 }

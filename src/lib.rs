@@ -6,6 +6,7 @@
 //! in-memory [`tree::Tree`] → (print | write | merge).
 
 pub mod answers;
+pub mod backend_features;
 pub mod cli;
 pub mod diagnose;
 pub mod doctor;

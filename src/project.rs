@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::answers::{
     Answers, AppShare, Auth, Database, DockerRuntime, Frontend, PackageManager, Platform, Storage,
 };
+use crate::backend_features;
 use crate::outputs::{coder, devcontainer, gitignore, package_json, starter};
 use crate::pins;
 use crate::render;
@@ -43,6 +44,11 @@ pub struct Context {
     pub s3_region: String,
     pub s3_bucket_prefix: String,
     pub s3_force_path_style: String,
+    /// "true" when the backend gets AWS_S3_DISABLE_SSE/AWS_S3_DISABLE_CHECKSUMS
+    /// (an S3-compatible endpoint on a release that reads them).
+    pub s3_compat_switches: String,
+    /// The pinned backend's row date ("" when pins.toml does not know it).
+    pub backend_date: String,
     /// `VITE_CONVEX_URL`, `NEXT_PUBLIC_CONVEX_URL`, or "" without a frontend.
     pub frontend_url_var: String,
     /// "5173", "3000", or "".
@@ -88,6 +94,14 @@ impl Context {
             s3_region: answers.s3_region.clone(),
             s3_bucket_prefix: answers.s3_bucket_prefix.clone(),
             s3_force_path_style: answers.s3_force_path_style.to_string(),
+            s3_compat_switches: (!answers.s3_endpoint_url.is_empty()
+                && backend_features::has_s3_compat_switches(backend_features::backend_date(
+                    answers,
+                )))
+            .to_string(),
+            backend_date: backend_features::backend_date(answers)
+                .unwrap_or("")
+                .to_owned(),
             frontend_url_var: answers.frontend.url_var().unwrap_or("").to_owned(),
             frontend_port: answers
                 .frontend

@@ -1132,6 +1132,14 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
              scripts/convex-deploy.sh",
             if to == Storage::S3 { "fill in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in .env.docker, then " } else { "" }
         ));
+        if !plan.new.database_url.is_empty() && !server_change {
+            next.push(format!(
+                "the backend keeps its storage type ({from}) in the external database, not in the volume: \
+                 scripts/convex-reset.sh exports the backup, stops the backend and prints the command that \
+                 empties that database (it never changes the server itself); run it, then \
+                 scripts/convex-reset.sh --yes --no-backup --database-emptied"
+            ));
+        }
     } else if let Some((from, to)) = plan.database_change {
         next.push(format!(
             "database changed {from} -> {to}: run scripts/convex-reset.sh while the backend still runs on {from}. \

@@ -90,10 +90,18 @@ pub fn url_problem(var: &str, url: &str) -> Option<String> {
     if let Some(i) = host.find(['/', '?', '#']) {
         let tail = &host[i..];
         if tail != "/" {
-            return Some(format!(
-                "{var} ends in {tail:?}: it must not name a database or carry query parameters (the backend \
-                 refuses \"cluster url already contains db name\" and adds its own parameters)"
-            ));
+            // crates/clusters/src/lib.rs (903b8b96): only a Postgres path is
+            // refused upstream; query parameters are kept, a MySQL path is
+            // ignored. The rest is what database-init can read.
+            let why = if tail.starts_with('/') && var == "POSTGRES_URL" {
+                "the backend refuses a database name (\"cluster url already contains db name\")"
+            } else if tail.starts_with('/') {
+                "the backend ignores a database name (it uses INSTANCE_NAME with '-' -> '_')"
+            } else {
+                "the backend would keep query parameters, but database-init reads the URL as \
+                 scheme://USER:PASSWORD@HOST:PORT"
+            };
+            return Some(format!("{var} ends in {tail:?}: {why}"));
         }
     }
     if host.is_empty() || host.starts_with(':') {

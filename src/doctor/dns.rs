@@ -218,11 +218,37 @@ pub fn check(p: &Project, system: &SystemFiles, timeout: Duration, out: &mut Vec
     if !s3 {
         return;
     }
+    // Upstream reads it with env::var("S3_ENDPOINT_URL").ok()
+    // (crates/aws_utils/src/lib.rs, every row through 94a42c3): a variable
+    // that reaches the backend empty is the endpoint "", not "unset".
+    let passed = p
+        .compose
+        .ok()
+        .map(|c| c.backend_env.iter().any(|k| k == "S3_ENDPOINT_URL"));
     let Some(endpoint) = p.docker_var("S3_ENDPOINT_URL") else {
-        out.push(Check::pass(
-            "s3-dns",
-            "no S3_ENDPOINT_URL: the backend uses AWS's regional endpoint",
-        ));
+        if passed == Some(false) {
+            out.push(Check::pass(
+                "s3-dns",
+                "docker-compose.yml passes no S3_ENDPOINT_URL: the backend uses AWS's regional endpoint",
+            ));
+        } else {
+            out.push(
+                Check::fail(
+                    "s3-dns",
+                    "S3_ENDPOINT_URL reaches the backend empty (docker-compose.yml passes it, .env.docker leaves it \
+                     empty): the backend takes \"\" as its S3 endpoint, not AWS's, and every S3 request fails",
+                    format!(
+                        "set S3_ENDPOINT_URL in .env.docker to the store's URL, or for AWS run {} with \
+                         `--set s3_endpoint_url=` so the compose file stops passing it",
+                        if p.state.is_some() {
+                            "`convex-scaffold upgrade`"
+                        } else {
+                            "`convex-scaffold new --force <DIR>`"
+                        }
+                    ),
+                ),
+            );
+        }
         return;
     };
     out.push(endpoint_check(&endpoint.value, system, &|host, port| {

@@ -136,6 +136,22 @@ fn s3_prefix_instance_renamed() {
 }
 
 #[test]
+fn s3_empty_endpoint_messages() {
+    expect(
+        "[convex] ERROR: S3_ENDPOINT_URL is empty in .env.docker, but docker-compose.yml passes it: the backend would take the empty value as its S3 endpoint.\n",
+        &["s3-empty-endpoint"],
+        1,
+        "S3_ENDPOINT_URL is empty",
+    );
+    expect(
+        "fail  s3-dns  S3_ENDPOINT_URL reaches the backend empty (docker-compose.yml passes it)\n",
+        &["s3-empty-endpoint"],
+        1,
+        "reaches the backend empty",
+    );
+}
+
+#[test]
 fn s3_dns_dispatch_failure_seed_message() {
     // One line as logged, and wrapped over two lines as quoted in the seed.
     expect(
@@ -507,6 +523,8 @@ fn every_catalogue_entry_has_a_sample() {
         "Database was initialized with Some(S3 { s3_prefix: \"x\" }), but backend started up with Local { dir: \"/d\" }",
         "Cannot use s3 storage path x/",
         "dispatch failure: other",
+        "[convex] ERROR: the backend keeps its documents, modules and storage type in the external database app",
+        "[convex] ERROR: S3_ENDPOINT_URL is empty in .env.docker, but docker-compose.yml passes it",
         "Warning: Some AWS/S3 environment variables are missing. Falling back to local storage.",
         "[CONVEX Q(a:b)] [Request ID: 1] Server Error",
         "BadAdminKey",

@@ -102,7 +102,11 @@ pub(crate) fn doctor(dir: &Path) -> assert_cmd::Command {
 }
 
 /// Runs `doctor --json` (plus `args`): exit code and the checks by id.
-fn run_json(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, BTreeMap<String, Value>) {
+pub(crate) fn run_json(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, BTreeMap<String, Value>) {
     let mut cmd = doctor(dir);
     cmd.arg("--json").args(args);
     for (k, v) in env {
@@ -157,7 +161,7 @@ fn assert_only_fails(dir: &Path, id: &str, fix: &str) -> Value {
 }
 
 /// Replaces `from` with `to` once in a project file, keeping its mode.
-fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
+pub(crate) fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
     let old = text(dir, rel);
     assert!(
         old.contains(from),

@@ -20,6 +20,7 @@ mod hardening;
 mod new;
 mod outputs;
 mod prompts;
+mod real_images;
 mod script_errors;
 mod scripts;
 mod second_contact;

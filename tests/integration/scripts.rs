@@ -483,3 +483,78 @@ fn every_convex_export_in_the_scripts_passes_path() {
     }
     assert!(exports >= 2, "found only {exports} convex export call(s)");
 }
+
+#[test]
+fn reset_with_an_external_database_backs_up_then_stops_with_the_command_that_empties_it() {
+    let sb = Sandbox::new();
+    let (port, _) = start_backend();
+    let dir = sb.new_project(
+        "ext",
+        &[
+            "--release",
+            "2025-05-29",
+            "--set",
+            "database=postgres",
+            "--set",
+            "database_url=postgresql://convex@db.example.com:5433",
+        ],
+    );
+    let env = text(&dir, ".env.docker")
+        .replace("PORT=3210", &format!("PORT={port}"))
+        .replace(
+            "POSTGRES_URL=postgresql://convex@db.example.com:5433",
+            "POSTGRES_URL=postgresql://convex:s3cret-pw@db.example.com:5433",
+        );
+    assert!(env.contains("s3cret-pw"), "{env}");
+    std::fs::write(dir.join(".env.docker"), env).unwrap();
+    let stubs = stub_bin(sb.tmp.path());
+    std::fs::create_dir_all(dir.join("node_modules/convex")).unwrap();
+    std::fs::write(
+        dir.join("node_modules/convex/package.json"),
+        "{\"version\": \"1.24.8\"}",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(".env.local"),
+        format!("CONVEX_SELF_HOSTED_ADMIN_KEY={KEY}\n"),
+    )
+    .unwrap();
+
+    // Wiping the volume alone would leave the documents and the storage lock
+    // in the external database: backup, stop, and the exact command.
+    let out = run(&dir, "convex-reset.sh", &["--yes"], &stubs);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let log = calls(&sb);
+    assert!(log.contains("export --include-file-storage"), "{log}");
+    assert!(!log.contains("down -v"), "nothing wiped yet: {log}");
+    assert!(log.contains("stop backend dashboard"), "{log}");
+    assert!(
+        stderr.contains(
+            "psql \"postgresql://convex@db.example.com:5433/postgres\" -v ON_ERROR_STOP=1 -c 'DROP DATABASE \"ext\"' -c 'CREATE DATABASE \"ext\"'"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("scripts/convex-reset.sh --yes --no-backup --database-emptied"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("s3cret-pw"),
+        "no password printed: {stderr}"
+    );
+
+    // After the user emptied it: the usual wipe and a fresh start.
+    let out = run(
+        &dir,
+        "convex-reset.sh",
+        &["--yes", "--no-backup", "--database-emptied"],
+        &stubs,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(calls(&sb).contains("down -v"));
+}

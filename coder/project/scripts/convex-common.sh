@@ -264,6 +264,17 @@ check_s3_env() {
     [ -n "${!key:-$(dotenv_get "$ENV_DOCKER" "$key")}" ] || missing+=("$key")
   done
   [ "${#missing[@]}" -eq 0 ] || die "storage is s3 but ${missing[*]} empty in .env.docker; the backend would silently use local storage and lock it in"
+  # docker-compose.yml passes S3_ENDPOINT_URL only when the project was
+  # rendered with s3_endpoint_url; the backend takes an empty value as the
+  # endpoint (env::var(..).ok() in upstream's crates/aws_utils/src/lib.rs).
+  local endpoint
+  endpoint="${S3_ENDPOINT_URL:-$(dotenv_get "$ENV_DOCKER" S3_ENDPOINT_URL)}"
+  if [ -n "${CONVEX_S3_ENDPOINT:-}" ] && [ -z "$endpoint" ]; then
+    die "S3_ENDPOINT_URL is empty in .env.docker, but docker-compose.yml passes it: the backend would take the empty value as its S3 endpoint. Set it to your store's URL, or for AWS run \`convex-scaffold upgrade --set s3_endpoint_url=\`"
+  fi
+  if [ -z "${CONVEX_S3_ENDPOINT:-}" ] && [ -n "$endpoint" ]; then
+    die "S3_ENDPOINT_URL is set to $endpoint, but this project was rendered for AWS and docker-compose.yml does not pass it (the backend would talk to AWS). Run \`convex-scaffold upgrade --set s3_endpoint_url=$endpoint\`"
+  fi
   for key in AWS_S3_FORCE_PATH_STYLE AWS_S3_DISABLE_SSE AWS_S3_DISABLE_CHECKSUMS; do
     case "$(dotenv_get "$ENV_DOCKER" "$key")" in
       "" | true | false) ;;

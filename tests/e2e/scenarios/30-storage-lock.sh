@@ -20,6 +20,11 @@ scenario_30_storage_lock() {
     S3_STORAGE_MODULES_BUCKET=b-modules S3_STORAGE_FILES_BUCKET=b-files S3_STORAGE_SEARCH_BUCKET=b-search; do
     sed -i "s/^${key%%=*}=.*/$key/" "$dir/.env.docker"
   done
+  # AWS (no s3_endpoint_url): .env.docker keeps S3_ENDPOINT_URL empty, and no
+  # S3_ENDPOINT_URL may reach the backend (it would read "" as its endpoint).
+  assert_eq "$(cd "$dir" && docker compose --env-file .env.docker config --format json |
+    python3 -c 'import json,sys; print("S3_ENDPOINT_URL" in json.load(sys.stdin)["services"]["backend"]["environment"])')" \
+    False "an AWS render passes no S3_ENDPOINT_URL to the backend"
   (cd "$dir" && docker compose --env-file .env.docker stop) >/dev/null 2>&1
   out="$(cd "$dir" && CONVEX_UP_TIMEOUT=60 expect_failure bash scripts/convex-up.sh)"
   assert_contains "$out" "Database was initialized with" "convex-up.sh shows the backend's log line"

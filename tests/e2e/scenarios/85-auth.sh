@@ -17,13 +17,21 @@ assert_secret_absent() { # HAYSTACK SECRET WHAT
   esac
 }
 
-# The deployment's environment variables as the stand-in holds them (its
-# list API, admin key from .env.local), as JSON on stdout.
+# The deployment's environment variables as the stand-in holds them, as
+# {"environmentVariables": {...}} on stdout. Through the system query the
+# CLI's `env list` runs (admin key from .env.local): every release has it,
+# while /api/v1/list_environment_variables exists only from 2025-09-04.
 deployment_env() {
   local dir="$1" port key
   port="$(sed -n 's/^PORT=//p' "$dir/.env.docker" | tail -1)"
   key="$(sed -n 's/^CONVEX_SELF_HOSTED_ADMIN_KEY=//p' "$dir/.env.local" | tr -d "'\"")"
-  curl -fsS -m 10 -H "Authorization: Convex $key" "http://127.0.0.1:$port/api/v1/list_environment_variables"
+  curl -fsS -m 10 -H "Authorization: Convex $key" -H 'Content-Type: application/json' \
+    -d '{"path":"_system/cli/queryEnvironmentVariables","args":{},"format":"json"}' \
+    "http://127.0.0.1:$port/api/query" |
+    python3 -c 'import json,sys
+r = json.load(sys.stdin)
+assert r.get("status") == "success", r
+print(json.dumps({"environmentVariables": {v["name"]: v["value"] for v in r["value"]}}))'
 }
 
 # deployment_var DIR NAME: one variable's value ("" when unset).

@@ -31,12 +31,25 @@ GATES = {
     # crates/local_backend/src/schema.rs 9d7e04644: prepare_schema replies
     # with `enabled`/`disabled` (staged indexes).
     "prepare_schema_enabled_disabled": "2025-08-15",
+    # 3b7b89578 (2025-08-27, after the 2025-08-27 row's 08139ef3; first in
+    # the 2025-09-04 row): GET /api/v1/list_environment_variables
+    # (crates/local_backend/src/router.rs).
+    "list_environment_variables": "2025-08-28",
     # 4ea34d578: GET /api/v1/get_canonical_urls.
     "get_canonical_urls": "2025-10-10",
     # ef9b6644c: POST /api/deploy2/evaluate_push.
     "evaluate_push": "2025-11-04",
     # e3c49f883: start_push accepts changedModules/unchangedModuleHashes.
     "changed_modules": "2026-01-22",
+    # crates/aws_utils/src/lib.rs, checked at each pinned row's SHA: 33cef775
+    # reads AWS_S3_FORCE_PATH_STYLE (eq_ignore_ascii_case "true"), 08139ef3
+    # parses it as a Rust bool, 00bd9272 adds AWS_S3_DISABLE_SSE and
+    # AWS_S3_DISABLE_CHECKSUMS (row dates).
+    "s3_force_path_style": "2025-08-05",
+    "s3_force_path_style_strict": "2025-08-27",
+    "s3_disable_sse": "2025-09-04",
+    # be6281bf5: environment variable names up to 256 characters (40 before).
+    "env_var_names_256": "2026-05-04",
     # ca1f91cde: S3 mode no longer needs AWS_ACCESS_KEY_ID/SECRET.
     "s3_without_static_keys": "2026-04-09",
     # 5c36309ed: check_admin_key replies with allowedOps/isReadOnly.

@@ -7,6 +7,7 @@ implemented from the stand-in's state.
 
 import base64
 import struct
+import urllib.request
 from typing import Any, Dict, Optional, Tuple
 
 from . import analysis, server
@@ -83,7 +84,34 @@ def call(path: str, args: Any, udf_type: Optional[str], admin: bool) -> Tuple[bo
         return False, (
             f"Trying to execute {module}.js:{name} as {udf_type}, but it is defined as {fn['udfType']}."
         )
+    if fn["udfType"] == "Action":
+        problem = action_callback()
+        if problem:
+            return False, problem
     return True, fn.get("value")
+
+
+def action_callback() -> Optional[str]:
+    """An action's ctx.runQuery/runMutation reaches the backend through
+    CONVEX_CLOUD_ORIGIN from inside the backend's container (upstream's
+    self-hosted/docker-build/run_backend.sh: the origins "show up in storage
+    urls, action callbacks"; the backend itself listens on 3210/3211 there).
+    The stand-in makes that call for every action: an origin that nothing in
+    the container answers fails the action as it fails the user's (the
+    wording is Node's fetch error, not upstream's exact text)."""
+    origin = server.BACKEND.cloud_origin
+    if not origin:
+        return None
+    try:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(origin.rstrip("/") + "/version", timeout=10) as resp:
+            resp.read()
+    except (OSError, ValueError) as exc:
+        return (
+            f"Uncaught TypeError: fetch failed (action callback to CONVEX_CLOUD_ORIGIN {origin} "
+            f"from inside the backend's container: {exc})"
+        )
+    return None
 
 
 def http_result(path: str, args: Any, udf_type: Optional[str], admin: bool) -> Dict[str, Any]:

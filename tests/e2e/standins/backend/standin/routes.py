@@ -156,7 +156,39 @@ def stream_function_logs(h) -> None:
 
 
 # ---- environment variables -------------------------------------------------
-ENV_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,39}$")
+# crates/common/src/types/environment_variables.rs: NAME_REGEX, names up to
+# 40 characters before be6281bf5 (2026-05-04) and 256 from it, values up to
+# 8 KiB (bytes); upstream's error codes and messages.
+ENV_NAME = re.compile(r"^[a-zA-Z_]+[a-zA-Z0-9_]*$")
+MAX_VALUE_LENGTH = 8 * 1024
+
+
+def _env_change_error(name: str, value: Any) -> Optional[HttpError]:
+    if not ENV_NAME.match(name):
+        return HttpError(
+            400,
+            "EnvironmentVariableNameInvalid",
+            f"The environment variable name {name} is invalid. Environment variable names must begin "
+            "with a letter and may only include characters a-z, A-Z, 0-9, and underscores.",
+        )
+    limit = 256 if config.has("env_var_names_256") else 40
+    if len(name) > limit:
+        return HttpError(
+            400,
+            "EnvironmentVariableNameTooLong",
+            f"The environment variable name {name} is too long. Environment variable names must be "
+            f"less than {limit}.",
+        )
+    if value is not None:
+        size = len(str(value).encode())
+        if size > MAX_VALUE_LENGTH:
+            return HttpError(
+                400,
+                "EnvironmentVariableValueTooLarge",
+                f"The environment variable value is {size} bytes, which is too large. (max size: "
+                f"{MAX_VALUE_LENGTH}",
+            )
+    return None
 
 
 @route("POST", "/api/update_environment_variables")
@@ -167,14 +199,9 @@ def update_environment_variables(h) -> None:
     if not isinstance(changes, list):
         raise server.bad_json("missing field `changes`")
     for change in changes:
-        name = change.get("name", "")
-        if not ENV_NAME.match(name):
-            raise HttpError(
-                400,
-                "InvalidEnvironmentVariableName",
-                f"Environment variable name {name!r} is invalid: it must start with a letter or "
-                "underscore and contain at most 40 letters, digits and underscores.",
-            )
+        problem = _env_change_error(change.get("name", ""), change.get("value"))
+        if problem:
+            raise problem
 
     def apply(d: Dict[str, Any]) -> None:
         for change in changes:
@@ -188,7 +215,7 @@ def update_environment_variables(h) -> None:
     h.send_json(200, {})
 
 
-@route("GET", "/api/v1/list_environment_variables")
+@route("GET", "/api/v1/list_environment_variables", gate="list_environment_variables")
 def list_environment_variables(h) -> None:
     h.require_admin()
     env = server.BACKEND.state.read(lambda d: d["env"])

@@ -360,7 +360,14 @@ def serve() -> None:
         stop.set()
 
     signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    if os.getpid() == 1:
+        # Upstream's crates/local_backend/src/main.rs (903b8b96) waits only
+        # for signal::ctrl_c (SIGINT). As PID 1 the kernel drops a signal
+        # without a handler, so SIGTERM does nothing there: `docker stop`
+        # without `stop_signal: SIGINT` waits for the SIGKILL.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    else:
+        signal.signal(signal.SIGTERM, on_signal)
     while not stop.wait(0.5):
         pass
     for srv in (api, site_srv):

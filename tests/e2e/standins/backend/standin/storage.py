@@ -3,13 +3,21 @@
 Local: $STORAGE_DIR/<kind>/<key>, like upstream's
 /convex/data/storage/{files,modules,exports,search,snapshot_imports}.
 
-S3: plain PUT/GET object requests, signed with AWS Signature V4 when
-AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set, to S3_ENDPOINT_URL (never to
-AWS itself: without S3_ENDPOINT_URL the stand-in refuses to send anything and
-says so). Path style when AWS_S3_FORCE_PATH_STYLE is the literal `true` (Rust
-bool::from_str, like upstream); otherwise virtual-host style
-`<bucket>.<endpoint host>`, which is what makes MinIO-style endpoints fail DNS
-inside Docker. Upstream uses multipart uploads; the stand-in uses single PUTs.
+S3: uploads as upstream's crates/aws_s3/src/storage.rs (at 903b8b96) does:
+CreateMultipartUpload (with `x-amz-server-side-encryption: AES256` unless
+AWS_S3_DISABLE_SSE, and `x-amz-checksum-algorithm: CRC32` unless
+AWS_S3_DISABLE_CHECKSUMS), UploadPart (with `x-amz-checksum-crc32`), then
+CompleteMultipartUpload; GET for reads. Signed with AWS Signature V4 when
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set. The switches are read only
+by releases that have them (crates/aws_utils/src/lib.rs): no
+AWS_S3_FORCE_PATH_STYLE before 2025-08-05, `eq_ignore_ascii_case("true")`
+from 2025-08-05, Rust bool::from_str (only `true`) from 2025-08-27;
+AWS_S3_DISABLE_SSE/AWS_S3_DISABLE_CHECKSUMS from 2025-09-04 (bool::from_str).
+S3_ENDPOINT_URL is read with env::var(..).ok(): an empty value is an
+endpoint (""), which fails every request. Without S3_ENDPOINT_URL the real
+backend talks to AWS; the stand-in refuses to send anything and says so.
+Virtual-host style `<bucket>.<endpoint host>` is what makes MinIO-style
+endpoints fail DNS inside Docker.
 """
 
 import datetime
@@ -17,9 +25,14 @@ import hashlib
 import hmac
 import http.client
 import os
+import re
 import socket
 import urllib.parse
-from typing import Optional
+import zlib
+from base64 import b64encode
+from typing import Dict, Optional
+
+from . import config
 
 
 KIND_BUCKET = {
@@ -85,9 +98,14 @@ class S3Storage:
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self.endpoint = os.environ.get("S3_ENDPOINT_URL") or ""
+        # None: unset (AWS); "": an endpoint that is the empty string.
+        self.endpoint = os.environ.get("S3_ENDPOINT_URL")
         self.region = os.environ.get("AWS_REGION") or ""
-        self.path_style = os.environ.get("AWS_S3_FORCE_PATH_STYLE") == "true"
+        self.path_style = _path_style()
+        self.sse = not (config.has("s3_disable_sse") and _rust_bool("AWS_S3_DISABLE_SSE"))
+        self.checksums = not (
+            config.has("s3_disable_sse") and _rust_bool("AWS_S3_DISABLE_CHECKSUMS")
+        )
         self.access_key = os.environ.get("AWS_ACCESS_KEY_ID") or ""
         self.secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY") or ""
         self.session_token = os.environ.get("AWS_SESSION_TOKEN") or ""
@@ -98,9 +116,16 @@ class S3Storage:
         return urllib.parse.urlsplit(self.endpoint).hostname
 
     def _target(self, kind: str, key: str):
-        if not self.endpoint:
+        if self.endpoint is None:
             raise StorageError(
                 "the stand-in talks to S3_ENDPOINT_URL only and never to AWS; set S3_ENDPOINT_URL"
+            )
+        if not re.match(r"^https?://[^/]", self.endpoint):
+            # Not upstream's wording (unknown); the SDK cannot build a request
+            # URL from it, so no request ever leaves.
+            raise StorageError(
+                f"dispatch failure: other: S3_ENDPOINT_URL={self.endpoint!r} is no endpoint URL "
+                "(the backend reads an empty value as the endpoint, not as unset)"
             )
         bucket = os.environ[KIND_BUCKET[kind]]
         url = urllib.parse.urlsplit(self.endpoint)
@@ -114,11 +139,13 @@ class S3Storage:
         port = url.port or (443 if url.scheme == "https" else 80)
         return url.scheme, host, port, path
 
-    def _signed_headers(self, method: str, host_header: str, path: str, body: bytes):
+    def _signed_headers(self, method: str, host_header: str, path: str, body: bytes,
+                        query: str = "", extra: Optional[Dict[str, str]] = None):
         now = datetime.datetime.now(datetime.timezone.utc)
         amz_date = now.strftime("%Y%m%dT%H%M%SZ")
         payload_hash = hashlib.sha256(body).hexdigest()
         headers = {"host": host_header, "x-amz-content-sha256": payload_hash, "x-amz-date": amz_date}
+        headers.update(extra or {})
         if self.session_token:
             headers["x-amz-security-token"] = self.session_token
         if not (self.access_key and self.secret_key):
@@ -128,7 +155,7 @@ class S3Storage:
             [
                 method,
                 path,
-                "",
+                query,
                 "".join(f"{h}:{headers[h]}\n" for h in signed),
                 ";".join(signed),
                 payload_hash,
@@ -153,15 +180,17 @@ class S3Storage:
         )
         return headers
 
-    def _request(self, method: str, kind: str, key: str, body: bytes = b"") -> bytes:
+    def _request(self, method: str, kind: str, key: str, body: bytes = b"",
+                 query: str = "", extra: Optional[Dict[str, str]] = None) -> bytes:
         scheme, host, port, path = self._target(kind, key)
         default_port = 443 if scheme == "https" else 80
         host_header = host if port == default_port else f"{host}:{port}"
-        headers = self._signed_headers(method, host_header, path, body)
+        headers = self._signed_headers(method, host_header, path, body, query, extra)
         conn_cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
         conn = conn_cls(host, port, timeout=10)
         try:
-            conn.request(method, path, body=body if method == "PUT" else None, headers=headers)
+            conn.request(method, path + (f"?{query}" if query else ""),
+                         body=body if method in ("PUT", "POST") else None, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
         except (OSError, http.client.HTTPException) as exc:
@@ -169,16 +198,37 @@ class S3Storage:
         finally:
             conn.close()
         if resp.status >= 300:
-            raise StorageError(
-                f"service error: unhandled error: {method} {kind} object answered HTTP {resp.status}"
-            )
+            code = _xml_field(data, "Code") or "unhandled error"
+            message = _xml_field(data, "Message") or f"{method} {kind} object answered HTTP {resp.status}"
+            raise StorageError(f"service error: {code}: {message} (HTTP {resp.status})")
         return data
 
     def put(self, kind: str, key: str, data: bytes) -> None:
+        """A one-part multipart upload, as storage.rs sends every upload."""
+        create = {}
+        if self.sse:
+            create["x-amz-server-side-encryption"] = "AES256"
+        if self.checksums:
+            create["x-amz-checksum-algorithm"] = "CRC32"
         try:
-            self._request("PUT", kind, key, data)
+            reply = self._request("POST", kind, key, b"", "uploads=", create)
         except StorageError as exc:
             raise StorageError(f"Failed to create multipart upload: {exc}") from None
+        upload_id = _xml_field(reply, "UploadId")
+        if not upload_id:
+            raise StorageError("Failed to create multipart upload: no UploadId in the reply")
+        qid = urllib.parse.quote(upload_id, safe="")
+        part = {}
+        crc = b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+        if self.checksums:
+            part["x-amz-checksum-crc32"] = crc
+        self._request("PUT", kind, key, data, f"partNumber=1&uploadId={qid}", part)
+        checksum = f"<ChecksumCRC32>{crc}</ChecksumCRC32>" if self.checksums else ""
+        body = (
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"part\"</ETag>"
+            f"{checksum}</Part></CompleteMultipartUpload>"
+        ).encode()
+        self._request("POST", kind, key, body, f"uploadId={qid}")
 
     def get(self, kind: str, key: str) -> bytes:
         return self._request("GET", kind, key)
@@ -186,14 +236,36 @@ class S3Storage:
     def probe(self) -> Optional[str]:
         """Resolve (and connect to) the host a module upload would use.
         Returns upstream's error text, or None when reachable."""
-        if not self.endpoint:
+        if self.endpoint is None:
             return None
-        scheme, host, port, _ = self._target("modules", "probe")
+        try:
+            scheme, host, port, _ = self._target("modules", "probe")
+        except StorageError as exc:
+            return f"Failed to create multipart upload: {exc}"
         try:
             with socket.create_connection((host, port), timeout=5):
                 return None
         except OSError as exc:
             return f"Failed to create multipart upload: {dispatch_failure(exc)}"
+
+
+def _rust_bool(var: str) -> bool:
+    """`s.parse::<bool>().ok().unwrap_or_default()`: only `true` is true."""
+    return os.environ.get(var) == "true"
+
+
+def _path_style() -> bool:
+    if not config.has("s3_force_path_style"):
+        return False
+    value = os.environ.get("AWS_S3_FORCE_PATH_STYLE") or ""
+    if config.has("s3_force_path_style_strict"):
+        return value == "true"
+    return value.lower() == "true"
+
+
+def _xml_field(data: bytes, name: str) -> Optional[str]:
+    m = re.search(rf"<{name}>([^<]*)</{name}>".encode(), data or b"")
+    return m.group(1).decode() if m else None
 
 
 def open_storage(storage_type: dict):
