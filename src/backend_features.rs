@@ -82,13 +82,13 @@ pub fn s3_verdict(answers: &Answers) -> S3Verdict {
 /// A warning when /metrics stays readable through a public Coder app.
 pub fn metrics_warning(answers: &Answers) -> Option<String> {
     let date = backend_date(answers)?;
-    if date >= DISABLE_METRICS_SINCE || answers.app_share != AppShare::Public {
+    if date >= DISABLE_METRICS_SINCE || answers.convex_app_share != AppShare::Public {
         return None;
     }
     Some(format!(
         "the backend of {date} serves Prometheus metrics at /metrics and cannot turn them off \
-         (DISABLE_METRICS_ENDPOINT exists from {DISABLE_METRICS_SINCE} on); with app_share=public anyone can read \
-         them through the Coder app without a login. Fix: app_share=authenticated, or a release from \
+         (DISABLE_METRICS_ENDPOINT exists from {DISABLE_METRICS_SINCE} on); with convex_app_share=public anyone can read \
+         them through the Coder app without a login. Fix: --set convex_app_share=authenticated, or a release from \
          {DISABLE_METRICS_SINCE} on (`--release latest`)"
     ))
 }
