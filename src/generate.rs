@@ -581,6 +581,9 @@ fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
             shell_path(&template_dir)
         );
         out.push_str(&crate::outputs::coder::module_block(answers));
+        if answers.wildcard_domain.is_empty() {
+            out.push_str(crate::outputs::coder::no_wildcard_note());
+        }
         return out;
     }
     if target == Target::Project {
