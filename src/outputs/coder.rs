@@ -50,11 +50,13 @@ pub fn module_block(answers: &crate::answers::Answers) -> String {
     if !answers.git_url.is_empty() {
         out.push_str(&format!("  git_url     = {}\n", hcl(&answers.git_url)));
     }
+    // After a blank line: terraform fmt aligns the '=' of the lines above
+    // as one group, and this longer name as another.
     if answers.wildcard_domain.is_empty() {
         out.push_str(NO_WILDCARD_LINES);
     } else {
         out.push_str(&format!(
-            "  wildcard_domain = {}\n",
+            "\n  wildcard_domain = {}\n",
             hcl(&answers.wildcard_domain)
         ));
     }
@@ -65,7 +67,7 @@ pub fn module_block(answers: &crate::answers::Answers) -> String {
 /// The commented-out `wildcard_domain` line of [`module_block`] when the
 /// module was rendered without one (the module's README has the same text).
 pub const NO_WILDCARD_LINES: &str =
-    "  # No wildcard_domain: the apps use http://127.0.0.1 URLs, reached only\n  \
+    "\n  # No wildcard_domain: the apps use http://127.0.0.1 URLs, reached only\n  \
      # through `coder port-forward`. For public URLs, uncomment and set it to\n  \
      # CODER_WILDCARD_ACCESS_URL without the scheme:\n  \
      # wildcard_domain = \"*.coder.example.com\"\n";
