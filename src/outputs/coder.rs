@@ -165,8 +165,15 @@ pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result
         );
     }
     // The frontend starter, when rendered, travels too: the start_frontend
-    // parameter runs its dev server in workspaces without git_url.
-    for path in crate::outputs::starter::paths(ctx.frontend) {
+    // parameter runs its dev server in workspaces without git_url. Not when
+    // the project was rendered with a git_url: the bundle adds every file a
+    // checkout lacks, and the starter must not land in that repository.
+    let starter = if ctx.git_url.is_empty() {
+        crate::outputs::starter::paths(ctx.frontend)
+    } else {
+        Vec::new()
+    };
+    for path in starter {
         if let Some(entry) = tree.get(&path).cloned() {
             tree.insert(
                 format!("coder/project/{path}"),

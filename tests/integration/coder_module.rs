@@ -241,6 +241,64 @@ fn module_block_names_the_chosen_agent_and_the_wildcard_domain() {
     assert!(!text(&dir, "README.md").contains("Rendered without a wildcard domain"));
 }
 
+/// New-user report, Role 2 item 4: with a git_url the workspace clones the
+/// team's app and the bundle adds every file the checkout lacks, so the
+/// module's bundle must not carry the Vite starter (it would be added to
+/// their repository). Without a git_url the starter is the app it starts.
+#[test]
+fn module_with_git_url_bundles_no_frontend_starter() {
+    let sb = Sandbox::new();
+    let starter = [
+        "project/index.html",
+        "project/src/App.tsx",
+        "project/src/main.tsx",
+        "project/vite.config.ts",
+        "project/tsconfig.json",
+    ];
+    let (dir, _) = render_module(
+        &sb,
+        "with-git",
+        &["--set", "git_url=https://github.com/acme/app.git"],
+    );
+    let files = read_tree(&dir);
+    for path in starter {
+        assert!(!files.contains_key(path), "{path} bundled with a git_url");
+    }
+    for path in [
+        "project/package.json",
+        "project/docker-compose.yml",
+        "project/convex/health.ts",
+        "project/scripts/convex-up.sh",
+    ] {
+        assert!(files.contains_key(path), "{path} missing");
+    }
+    let readme = text(&dir, "README.md")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(readme.contains("bundles no frontend starter"), "{readme}");
+
+    let (dir, _) = render_module(&sb, "without-git", &[]);
+    let files = read_tree(&dir);
+    for path in starter {
+        assert!(files.contains_key(path), "{path} missing without a git_url");
+    }
+
+    // The whole template's copy follows the same rule.
+    let project = sb.new_project(
+        "whole",
+        &["--set", "git_url=https://github.com/acme/app.git"],
+    );
+    assert!(
+        project.join("index.html").is_file(),
+        "the project keeps its starter"
+    );
+    for path in starter {
+        assert!(!project.join("coder").join(path).exists(), "coder/{path}");
+    }
+    assert!(project.join("coder/project/package.json").is_file());
+}
+
 /// The module's agent_name and project_dir validations agree with the
 /// answers they mirror.
 #[test]
