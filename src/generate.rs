@@ -315,9 +315,20 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
         ),
         Target::CoderTemplate => rendered.subtree("coder"),
         Target::ConvexModule => {
+            // With a git_url the workspace clones the team's own app, and the
+            // bundle adds every file the checkout lacks: the frontend starter
+            // (index.html, src/, vite.config.ts...) would land in their
+            // repository, so it stays out of the module's bundle.
+            let starter: Vec<String> = if answers.git_url.is_empty() {
+                Vec::new()
+            } else {
+                starter::paths(answers.frontend)
+            };
             let mut tree = rendered.subtree("coder/modules/convex");
             for (path, file) in rendered.subtree("coder/project").files {
-                tree.files.insert(format!("project/{path}"), file);
+                if !starter.contains(&path) {
+                    tree.files.insert(format!("project/{path}"), file);
+                }
             }
             tree
         }
@@ -581,6 +592,9 @@ fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
             shell_path(&template_dir)
         );
         out.push_str(&crate::outputs::coder::module_block(answers));
+        if answers.wildcard_domain.is_empty() {
+            out.push_str(crate::outputs::coder::no_wildcard_note());
+        }
         return out;
     }
     if target == Target::Project {

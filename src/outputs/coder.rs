@@ -30,14 +30,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
 
 /// The `module` block that adds the rendered module, copied into the host
 /// template's folder as `modules/convex/`, to a template whose agent is
-/// `coder_agent.main` (the module's README shows the same lines).
+/// `coder_agent.<agent_name>` (the module's README shows the same lines).
+/// Without a wildcard domain it shows, commented out, the line that gives
+/// the apps public URLs.
 pub fn module_block(answers: &crate::answers::Answers) -> String {
     let hcl = crate::escape::hcl_string;
+    // agent_name is validated as a Terraform name ([a-z0-9-]).
+    let agent = &answers.agent_name;
     let mut out = String::from("module \"convex\" {\n");
     out.push_str("  count       = data.coder_workspace.me.start_count\n");
     out.push_str("  source      = \"./modules/convex\"\n");
-    out.push_str("  agent_id    = coder_agent.main.id\n");
-    out.push_str("  agent_name  = \"main\"\n");
+    out.push_str(&format!("  agent_id    = coder_agent.{agent}.id\n"));
+    out.push_str(&format!("  agent_name  = {}\n", hcl(agent)));
     out.push_str(&format!(
         "  project_dir = {}\n",
         hcl(&format!("/home/coder/{}", answers.name))
@@ -46,8 +50,36 @@ pub fn module_block(answers: &crate::answers::Answers) -> String {
     if !answers.git_url.is_empty() {
         out.push_str(&format!("  git_url     = {}\n", hcl(&answers.git_url)));
     }
+    // After a blank line: terraform fmt aligns the '=' of the lines above
+    // as one group, and this longer name as another.
+    if answers.wildcard_domain.is_empty() {
+        out.push_str(NO_WILDCARD_LINES);
+    } else {
+        out.push_str(&format!(
+            "\n  wildcard_domain = {}\n",
+            hcl(&answers.wildcard_domain)
+        ));
+    }
     out.push_str("}\n");
     out
+}
+
+/// The commented-out `wildcard_domain` line of [`module_block`] when the
+/// module was rendered without one (the module's README has the same text).
+pub const NO_WILDCARD_LINES: &str =
+    "\n  # No wildcard_domain: the apps use http://127.0.0.1 URLs, reached only\n  \
+     # through `coder port-forward`. For public URLs, uncomment and set it to\n  \
+     # CODER_WILDCARD_ACCESS_URL without the scheme:\n  \
+     # wildcard_domain = \"*.coder.example.com\"\n";
+
+/// What `coder DIR --module` prints after the block when it was rendered
+/// without a wildcard domain.
+pub fn no_wildcard_note() -> &'static str {
+    "\nNo wildcard_domain: the Convex apps use http://127.0.0.1 URLs inside the workspace, reachable from \
+     your machine only through `coder port-forward <workspace> --tcp 3210,3211,6791`. For public subdomain \
+     URLs, add this line to the block above (your CODER_WILDCARD_ACCESS_URL without the scheme), or render \
+     again with --set wildcard_domain=...:\n  \
+     wildcard_domain = \"*.coder.example.com\"\n"
 }
 
 /// The `coder templates push` command for a rendered template folder (the
@@ -133,8 +165,15 @@ pub fn add(tree: &mut Tree, env: &Environment<'static>, ctx: &Context) -> Result
         );
     }
     // The frontend starter, when rendered, travels too: the start_frontend
-    // parameter runs its dev server in workspaces without git_url.
-    for path in crate::outputs::starter::paths(ctx.frontend) {
+    // parameter runs its dev server in workspaces without git_url. Not when
+    // the project was rendered with a git_url: the bundle adds every file a
+    // checkout lacks, and the starter must not land in that repository.
+    let starter = if ctx.git_url.is_empty() {
+        crate::outputs::starter::paths(ctx.frontend)
+    } else {
+        Vec::new()
+    };
+    for path in starter {
         if let Some(entry) = tree.get(&path).cloned() {
             tree.insert(
                 format!("coder/project/{path}"),

@@ -172,6 +172,133 @@ fn coder_module_writes_the_module_its_readme_and_the_lines_to_paste() {
     }
 }
 
+/// New-user report, Role 2 item 1 and 5: the printed block and the README
+/// name the agent of `--set agent_name=…` (not always `main`), and a module
+/// rendered without a wildcard domain says its apps get 127.0.0.1 URLs and
+/// shows the line to add; with one, the block passes it.
+#[test]
+fn module_block_names_the_chosen_agent_and_the_wildcard_domain() {
+    let sb = Sandbox::new();
+    let (dir, stdout) = render_module(
+        &sb,
+        "dev-agent",
+        &["--set", "agent_name=dev", "--set", "name=my-app"],
+    );
+    let readme = text(&dir, "README.md");
+    let block = usage_block(&readme);
+    assert!(
+        stdout.contains(&block),
+        "stdout lacks the README block:\n{stdout}"
+    );
+    let call = blocks(&block);
+    let body = call[0].body();
+    assert_eq!(
+        attr(body, "agent_id").map(|e| e.to_string()).as_deref(),
+        Some("coder_agent.dev.id")
+    );
+    assert_eq!(
+        attr(body, "agent_name").map(|e| e.to_string()).as_deref(),
+        Some(r#""dev""#)
+    );
+    assert!(
+        !block.contains("coder_agent.main") && !block.contains(r#""main""#),
+        "{block}"
+    );
+    assert!(readme.contains("coder_agent.dev`"), "{readme}");
+    // No wildcard domain: not passed, but the line to add is shown, and
+    // both the output and the README say what that means.
+    assert!(attr(body, "wildcard_domain").is_none(), "{block}");
+    assert!(
+        block.contains("# wildcard_domain = \"*.coder.example.com\""),
+        "{block}"
+    );
+    let after = stdout.split_once(&block).unwrap().1;
+    for want in [
+        "No wildcard_domain",
+        "http://127.0.0.1",
+        "coder port-forward",
+        "wildcard_domain = \"*.coder.example.com\"",
+    ] {
+        assert!(after.contains(want), "output lacks {want:?}:\n{stdout}");
+    }
+    assert!(readme.contains("coder port-forward <workspace> --tcp 3210,3211,6791"));
+
+    let (dir, stdout) = render_module(
+        &sb,
+        "with-wildcard",
+        &["--set", "wildcard_domain=*.coder.example.com"],
+    );
+    let block = usage_block(&text(&dir, "README.md"));
+    assert!(stdout.contains(&block), "{stdout}");
+    let call = blocks(&block);
+    assert_eq!(
+        attr(call[0].body(), "wildcard_domain")
+            .map(|e| e.to_string())
+            .as_deref(),
+        Some(r#""*.coder.example.com""#)
+    );
+    assert!(!stdout.contains("No wildcard_domain"), "{stdout}");
+    assert!(!text(&dir, "README.md").contains("Rendered without a wildcard domain"));
+}
+
+/// New-user report, Role 2 item 4: with a git_url the workspace clones the
+/// team's app and the bundle adds every file the checkout lacks, so the
+/// module's bundle must not carry the Vite starter (it would be added to
+/// their repository). Without a git_url the starter is the app it starts.
+#[test]
+fn module_with_git_url_bundles_no_frontend_starter() {
+    let sb = Sandbox::new();
+    let starter = [
+        "project/index.html",
+        "project/src/App.tsx",
+        "project/src/main.tsx",
+        "project/vite.config.ts",
+        "project/tsconfig.json",
+    ];
+    let (dir, _) = render_module(
+        &sb,
+        "with-git",
+        &["--set", "git_url=https://github.com/acme/app.git"],
+    );
+    let files = read_tree(&dir);
+    for path in starter {
+        assert!(!files.contains_key(path), "{path} bundled with a git_url");
+    }
+    for path in [
+        "project/package.json",
+        "project/docker-compose.yml",
+        "project/convex/health.ts",
+        "project/scripts/convex-up.sh",
+    ] {
+        assert!(files.contains_key(path), "{path} missing");
+    }
+    let readme = text(&dir, "README.md")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(readme.contains("bundles no frontend starter"), "{readme}");
+
+    let (dir, _) = render_module(&sb, "without-git", &[]);
+    let files = read_tree(&dir);
+    for path in starter {
+        assert!(files.contains_key(path), "{path} missing without a git_url");
+    }
+
+    // The whole template's copy follows the same rule.
+    let project = sb.new_project(
+        "whole",
+        &["--set", "git_url=https://github.com/acme/app.git"],
+    );
+    assert!(
+        project.join("index.html").is_file(),
+        "the project keeps its starter"
+    );
+    for path in starter {
+        assert!(!project.join("coder").join(path).exists(), "coder/{path}");
+    }
+    assert!(project.join("coder/project/package.json").is_file());
+}
+
 /// The module's agent_name and project_dir validations agree with the
 /// answers they mirror.
 #[test]

@@ -165,3 +165,36 @@ fn publish_without_convex_scaffold_refuses_and_kubernetes_needs_a_namespace() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not on PATH"));
 }
+
+/// New-user report, Role 2 item 6: without the `coder` CLI, run from the
+/// project folder as the docs show (`coder/publish.sh`, with the coder/
+/// folder right there), bash used to fail with "exec: coder: cannot execute:
+/// Is a directory" (exit 126). It names the missing CLI and exits 2.
+#[test]
+fn publish_without_the_coder_cli_says_so() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("acme", &[]);
+    let bin_dir = assert_cmd::cargo::cargo_bin("convex-scaffold")
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!("{}:/usr/bin:/bin", bin_dir.display());
+    for coder in [None, Some("/nowhere/coder")] {
+        let mut cmd = Command::new("bash");
+        cmd.arg("coder/publish.sh")
+            .current_dir(&dir)
+            .env("PATH", &path)
+            .env_remove("CODER");
+        if let Some(c) = coder {
+            cmd.env("CODER", c);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{coder:?}: {stderr}");
+        assert!(stderr.contains("coder CLI not found"), "{stderr}");
+        assert!(stderr.contains("/bin"), "{stderr}");
+        assert!(stderr.contains("CODER="), "{stderr}");
+        assert!(stderr.contains("Nothing was pushed"), "{stderr}");
+        assert!(!stderr.contains("Is a directory"), "{stderr}");
+    }
+}
