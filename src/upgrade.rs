@@ -671,7 +671,7 @@ fn merge_env(
 }
 
 /// Whether a file still holds the conflict markers an upgrade wrote.
-fn has_conflict_markers(bytes: &[u8]) -> bool {
+pub fn has_conflict_markers(bytes: &[u8]) -> bool {
     String::from_utf8_lossy(bytes)
         .lines()
         .any(|l| l.starts_with(OURS_LABEL))

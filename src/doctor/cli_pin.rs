@@ -68,7 +68,11 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
                 out.push(Check::fail(
                     "cli-pin",
                     format!("package.json is not valid JSON ({e})"),
-                    "repair package.json (git checkout -- package.json restores the committed one)",
+                    super::repair_fix(
+                        &p.dir,
+                        "package.json",
+                        "repair package.json (`git diff package.json` shows your edits since the last commit)".into(),
+                    ),
                 ));
                 return;
             }
