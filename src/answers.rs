@@ -1156,6 +1156,12 @@ pub fn given(args: &crate::cli::AnswerArgs) -> Result<RawAnswers> {
 /// dev --once`, on the workspace image's Node.js when convex-scaffold knows
 /// it) unless the user accepted that; prints the rules' warnings.
 pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
+    check_pins_by(answers, allow_known_bad, pins::SET_CONVEX_VERSION)
+}
+
+/// [`check_pins`] for a user who pinned the CLI with `pin_flag` (e.g.
+/// `--convex-version `): the fixes name that flag.
+pub fn check_pins_by(answers: &Answers, allow_known_bad: bool, pin_flag: &str) -> Result<()> {
     let data = pins::data();
     let image = data.workspace_image(&answers.workspace_image);
     let what = format!("workspace_image {}", answers.workspace_image);
@@ -1176,7 +1182,11 @@ pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
             data.node_major(&answers.convex_version)
         );
     }
-    let problems = verdict.problems;
+    let problems: Vec<String> = verdict
+        .problems
+        .iter()
+        .map(|p| pins::with_pin_flag(p, pin_flag))
+        .collect();
     if problems.is_empty() {
         return Ok(());
     }

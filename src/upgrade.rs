@@ -404,7 +404,12 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
         );
     }
     let answers = answers::validate_or_usage(&raw)?;
-    answers::check_pins(&answers, args.allow_known_bad)?;
+    let pin_flag = if args.convex_version.is_some() {
+        "--convex-version "
+    } else {
+        pins::SET_CONVEX_VERSION
+    };
+    answers::check_pins_by(&answers, args.allow_known_bad, pin_flag)?;
     check_no_backend_downgrade(old, &answers, args.allow_downgrade)?;
     Ok((answers, note))
 }

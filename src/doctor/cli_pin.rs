@@ -173,7 +173,10 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
         Some(bad) => Check::fail(
             "cli-known-bad",
             format!("convex {version} is known-bad: {}", bad.bug),
-            bad.fix.clone(),
+            format!(
+                "{}: convex-scaffold upgrade --convex-version {}",
+                bad.fix, bad.fixed_in
+            ),
         )
         .issue(bad.issue.clone()),
         None => Check::pass(
