@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::usage;
 use crate::pins;
 
-/// The key list shared by [`ANSWER_KEYS_HELP`] and [`UPGRADE_KEYS_HELP`].
+/// The key list shared by [`ANSWER_KEYS_HELP`] and [`upgrade_keys_help`].
 macro_rules! answer_keys_body {
     () => {
         "  name                 project name: npm package, compose project, INSTANCE_NAME,
@@ -71,9 +71,24 @@ pub const ANSWER_KEYS_HELP: &str = concat!(
     answer_keys_body!()
 );
 
-/// `upgrade --help`: the same keys, which upgrade takes through --set only.
-pub const UPGRADE_KEYS_HELP: &str =
-    concat!("Answer keys (--set KEY=VALUE):\n", answer_keys_body!());
+/// `upgrade --help`: the same keys, which upgrade takes through --set only,
+/// without `new`'s defaults: upgrade keeps the project's recorded answers.
+pub fn upgrade_keys_help() -> &'static str {
+    static HELP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HELP.get_or_init(|| {
+        let default = regex::Regex::new(r"\s*\[default: [^\]]*\]").expect("valid regex");
+        let keys: Vec<String> = answer_keys_body!()
+            .lines()
+            .map(|line| default.replace_all(line, "").into_owned())
+            .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with("Default: "))
+            .collect();
+        format!(
+            "Answer keys (--set KEY=VALUE). upgrade keeps the answers recorded in convex-scaffold.toml and \
+             changes only the keys you --set (no defaults apply; `new --help` lists those):\n{}",
+            keys.join("\n")
+        )
+    })
+}
 
 /// Every answer key, in prompt order.
 pub const KEYS: &[&str] = &[
