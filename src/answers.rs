@@ -609,7 +609,7 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
                     rule: format!(
                         "with auth = convex-auth the backend fetches its own site URL (CONVEX_SITE_ORIGIN, the \
                          Coder app on {wildcard}) for provider discovery (/.well-known/openid-configuration) \
-                         without a Coder session, and a {share} app answers that with a login redirect, so \
+                         without a Coder session, and an {share} app answers that with a login redirect, so \
                          every sign-in fails; the site app must be public"
                     ),
                     example: "public".into(),

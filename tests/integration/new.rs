@@ -323,6 +323,56 @@ fn set_wins_over_the_answers_file() {
     assert!(text(&dir, ".env.local").contains("NEXT_PUBLIC_CONVEX_URL=http://127.0.0.1:3210"));
 }
 
+/// The listed default of s3_force_path_style follows the endpoint, as the
+/// prompt's does and as docs/commands.md says ("true with an endpoint").
+#[test]
+fn without_a_terminal_the_path_style_default_follows_the_endpoint() {
+    let sb = Sandbox::new();
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("p"))
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "  s3_force_path_style (when storage=s3) [default: true with an endpoint, else false]"
+        ),
+        "{err}"
+    );
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/commands.md"),
+    )
+    .unwrap();
+    let row = docs
+        .lines()
+        .find(|l| l.starts_with("| `s3_force_path_style` |"))
+        .expect("docs/commands.md has the s3_force_path_style row");
+    assert!(
+        row.ends_with("| `true` with an endpoint, else `false` |"),
+        "{row}"
+    );
+    // An endpoint given: its default is known.
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("q"))
+        .args([
+            "--set",
+            "storage=s3",
+            "--set",
+            "s3_endpoint_url=https://minio.example.com",
+        ])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("  s3_force_path_style (when storage=s3) [default: \"true\"]"),
+        "{err}"
+    );
+}
+
 #[test]
 fn without_a_terminal_and_without_yes_it_lists_the_questions() {
     let sb = Sandbox::new();
