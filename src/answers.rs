@@ -19,7 +19,8 @@ macro_rules! answer_keys_body {
     () => {
         "  name                 project name: npm package, compose project, INSTANCE_NAME,
                        Coder template name. [a-z][a-z0-9-]*, at most 31 chars, no '--'.
-                       Default: DIR's basename, made valid.
+                       Default: package.json's \"name\" in DIR if valid, else
+                       DIR's basename, made valid.
   package_manager      pnpm | npm | yarn | bun                       [default: pnpm]
   frontend             vite | nextjs | none: VITE_CONVEX_URL or
                        NEXT_PUBLIC_CONVEX_URL, or no frontend URL    [default: vite]
@@ -77,11 +78,21 @@ pub fn upgrade_keys_help() -> &'static str {
     static HELP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HELP.get_or_init(|| {
         let default = regex::Regex::new(r"\s*\[default: [^\]]*\]").expect("valid regex");
-        let keys: Vec<String> = answer_keys_body!()
-            .lines()
-            .map(|line| default.replace_all(line, "").into_owned())
-            .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with("Default: "))
-            .collect();
+        let mut keys: Vec<String> = Vec::new();
+        // A "Default: ..." sentence runs to the next key's line.
+        let mut in_default = false;
+        for line in answer_keys_body!().lines() {
+            let is_key_line = !line.starts_with("   ");
+            if line.trim_start().starts_with("Default: ") {
+                in_default = true;
+            } else if is_key_line {
+                in_default = false;
+            }
+            let line = default.replace_all(line, "");
+            if !in_default && !line.trim().is_empty() {
+                keys.push(line.into_owned());
+            }
+        }
         format!(
             "Answer keys (--set KEY=VALUE). upgrade keeps the answers recorded in convex-scaffold.toml and \
              changes only the keys you --set (no defaults apply; `new --help` lists those):\n{}",

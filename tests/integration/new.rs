@@ -373,6 +373,65 @@ fn without_a_terminal_the_path_style_default_follows_the_endpoint() {
     );
 }
 
+/// `new DIR` in an existing app names the project after package.json's
+/// "name" when that is a valid answer, not after the folder.
+#[test]
+fn an_existing_apps_package_json_name_is_the_default_name() {
+    let sb = Sandbox::new();
+    let app = sb.path("Some_Folder");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("package.json"),
+        "{\"name\": \"shop-api\", \"version\": \"1.0.0\", \"scripts\": {\"dev\": \"node index.js\"}}\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("index.js"), "console.log('hi')\n").unwrap();
+    // Listed as the default without a terminal.
+    let out = bin().arg("new").arg(&app).write_stdin("").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("  name [default: \"shop-api\"]"), "{err}");
+    // Taken with --yes.
+    bin()
+        .arg("new")
+        .arg(&app)
+        .args(["--yes", "--force"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "name defaults to shop-api, from package.json",
+        ));
+    let state = text(&app, "convex-scaffold.toml");
+    assert!(state.contains("name = \"shop-api\""), "{state}");
+    assert!(text(&app, "docker-compose.yml").contains("shop-api"));
+
+    // --set wins; an invalid npm name (scoped) leaves the folder's name.
+    for (pkg_name, set, want) in [
+        ("shop-api", Some("name=other"), "other"),
+        ("@acme/shop", None, "some-folder"),
+        ("Shop_API", None, "some-folder"),
+    ] {
+        let sb = Sandbox::new();
+        let app = sb.path("Some_Folder");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::write(
+            app.join("package.json"),
+            format!("{{\"name\": \"{pkg_name}\", \"version\": \"1.0.0\"}}\n"),
+        )
+        .unwrap();
+        let mut cmd = bin();
+        cmd.arg("new").arg(&app).args(["--yes", "--force"]);
+        if let Some(kv) = set {
+            cmd.args(["--set", kv]);
+        }
+        cmd.assert().success();
+        let state = text(&app, "convex-scaffold.toml");
+        assert!(
+            state.contains(&format!("name = \"{want}\"")),
+            "{pkg_name}: {state}"
+        );
+    }
+}
+
 #[test]
 fn without_a_terminal_and_without_yes_it_lists_the_questions() {
     let sb = Sandbox::new();
