@@ -340,7 +340,7 @@ fn the_cli_crash_line_alone_names_the_cli_bug() {
     // As the CLI prints it (docs/troubleshooting.md's example); the bare
     // TypeError without the CLI's `Unexpected Error:` is any app's bug.
     let findings = scan_text(
-        "✖ Unexpected Error: TypeError: Cannot read properties of undefined (reading 'length')\n",
+        "Unexpected Error: TypeError: Cannot read properties of undefined (reading 'length')\n",
     );
     assert_eq!(
         findings
