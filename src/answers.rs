@@ -14,12 +14,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::usage;
 use crate::pins;
 
-/// The key list shared by [`ANSWER_KEYS_HELP`] and [`UPGRADE_KEYS_HELP`].
+/// The key list shared by [`ANSWER_KEYS_HELP`] and [`upgrade_keys_help`].
 macro_rules! answer_keys_body {
     () => {
         "  name                 project name: npm package, compose project, INSTANCE_NAME,
                        Coder template name. [a-z][a-z0-9-]*, at most 31 chars, no '--'.
-                       Default: DIR's basename, made valid.
+                       Default: package.json's \"name\" in DIR if valid, else
+                       DIR's basename, made valid.
   package_manager      pnpm | npm | yarn | bun                       [default: pnpm]
   frontend             vite | nextjs | none: VITE_CONVEX_URL or
                        NEXT_PUBLIC_CONVEX_URL, or no frontend URL    [default: vite]
@@ -71,9 +72,34 @@ pub const ANSWER_KEYS_HELP: &str = concat!(
     answer_keys_body!()
 );
 
-/// `upgrade --help`: the same keys, which upgrade takes through --set only.
-pub const UPGRADE_KEYS_HELP: &str =
-    concat!("Answer keys (--set KEY=VALUE):\n", answer_keys_body!());
+/// `upgrade --help`: the same keys, which upgrade takes through --set only,
+/// without `new`'s defaults: upgrade keeps the project's recorded answers.
+pub fn upgrade_keys_help() -> &'static str {
+    static HELP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HELP.get_or_init(|| {
+        let default = regex::Regex::new(r"\s*\[default: [^\]]*\]").expect("valid regex");
+        let mut keys: Vec<String> = Vec::new();
+        // A "Default: ..." sentence runs to the next key's line.
+        let mut in_default = false;
+        for line in answer_keys_body!().lines() {
+            let is_key_line = !line.starts_with("   ");
+            if line.trim_start().starts_with("Default: ") {
+                in_default = true;
+            } else if is_key_line {
+                in_default = false;
+            }
+            let line = default.replace_all(line, "");
+            if !in_default && !line.trim().is_empty() {
+                keys.push(line.into_owned());
+            }
+        }
+        format!(
+            "Answer keys (--set KEY=VALUE). upgrade keeps the answers recorded in convex-scaffold.toml and \
+             changes only the keys you --set (no defaults apply; `new --help` lists those):\n{}",
+            keys.join("\n")
+        )
+    })
+}
 
 /// Every answer key, in prompt order.
 pub const KEYS: &[&str] = &[
@@ -594,7 +620,7 @@ pub fn validate(raw: &RawAnswers) -> std::result::Result<Answers, Vec<Invalid>> 
                     rule: format!(
                         "with auth = convex-auth the backend fetches its own site URL (CONVEX_SITE_ORIGIN, the \
                          Coder app on {wildcard}) for provider discovery (/.well-known/openid-configuration) \
-                         without a Coder session, and a {share} app answers that with a login redirect, so \
+                         without a Coder session, and an {share} app answers that with a login redirect, so \
                          every sign-in fails; the site app must be public"
                     ),
                     example: "public".into(),
@@ -1169,6 +1195,12 @@ pub fn given(args: &crate::cli::AnswerArgs) -> Result<RawAnswers> {
 /// dev --once`, on the workspace image's Node.js when convex-scaffold knows
 /// it) unless the user accepted that; prints the rules' warnings.
 pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
+    check_pins_by(answers, allow_known_bad, pins::SET_CONVEX_VERSION)
+}
+
+/// [`check_pins`] for a user who pinned the CLI with `pin_flag` (e.g.
+/// `--convex-version `): the fixes name that flag.
+pub fn check_pins_by(answers: &Answers, allow_known_bad: bool, pin_flag: &str) -> Result<()> {
     let data = pins::data();
     let image = data.workspace_image(&answers.workspace_image);
     let what = format!("workspace_image {}", answers.workspace_image);
@@ -1197,7 +1229,11 @@ pub fn check_pins(answers: &Answers, allow_known_bad: bool) -> Result<()> {
     {
         eprintln!("warning: {warning}");
     }
-    let mut problems = verdict.problems;
+    let mut problems: Vec<String> = verdict
+        .problems
+        .iter()
+        .map(|p| pins::with_pin_flag(p, pin_flag))
+        .collect();
     problems.extend(s3.problems);
     if problems.is_empty() {
         return Ok(());

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::answers::{ANSWER_KEYS_HELP, UPGRADE_KEYS_HELP};
+use crate::answers::{upgrade_keys_help, ANSWER_KEYS_HELP};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,7 +33,7 @@ pub enum Command {
     #[command(after_long_help = ANSWER_KEYS_HELP)]
     Coder(GenerateArgs),
     /// Move pinned versions and re-render a project, keeping every user edit.
-    #[command(after_long_help = UPGRADE_KEYS_HELP)]
+    #[command(after_long_help = upgrade_keys_help())]
     Upgrade(UpgradeArgs),
     /// Check a project for every known misconfiguration.
     Doctor(DoctorArgs),
@@ -47,18 +47,45 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+// Kept under 80 columns a line so clap's wrapping never splits a command.
 const COMPLETIONS_HELP: &str = "Load them for this shell session, or install them for good:\n  \
-    bash:        source <(convex-scaffold completions bash)\n  \
-    bash, saved: convex-scaffold completions bash > ~/.local/share/bash-completion/completions/convex-scaffold\n  \
-    zsh:         convex-scaffold completions zsh > \"${fpath[1]}/_convex-scaffold\"\n  \
-    fish:        convex-scaffold completions fish > ~/.config/fish/completions/convex-scaffold.fish\n  \
-    powershell:  convex-scaffold completions powershell | Out-String | Invoke-Expression";
+    bash:       source <(convex-scaffold completions bash)\n  \
+    bash, saved (two lines):\n    \
+    d=~/.local/share/bash-completion/completions && mkdir -p \"$d\"\n    \
+    convex-scaffold completions bash > \"$d/convex-scaffold\"\n  \
+    zsh:        convex-scaffold completions zsh > \"${fpath[1]}/_convex-scaffold\"\n  \
+    fish:       d=~/.config/fish/completions && mkdir -p \"$d\"\n    \
+    convex-scaffold completions fish > \"$d/convex-scaffold.fish\"\n  \
+    powershell: convex-scaffold completions powershell | Out-String |\n    \
+    Invoke-Expression";
 
 #[derive(Debug, Clone, Args)]
 pub struct CompletionsArgs {
     /// The shell to print completions for.
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub shell: CompletionShell,
+}
+
+/// The shells the tool documents and tests (clap_complete also knows elvish;
+/// it is left out until it is tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(name = "powershell")]
+    PowerShell,
+}
+
+impl From<CompletionShell> for clap_complete::Shell {
+    fn from(shell: CompletionShell) -> Self {
+        match shell {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+            CompletionShell::PowerShell => clap_complete::Shell::PowerShell,
+        }
+    }
 }
 
 /// `--version`: the tool's version, the date its release table was last

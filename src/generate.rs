@@ -266,9 +266,17 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
             dir.display()
         )));
     }
-    let name = dir_name(dir)?;
+    let mut name = dir_name(dir)?;
     let mut given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
     if target == Target::Project {
+        if let Some(package_name) = package_json_name(dir) {
+            if given.get("name").is_none() && package_name != answers::slugify_name(&name) {
+                crate::output::note(&format!(
+                    "name defaults to {package_name}, from package.json"
+                ));
+            }
+            name = package_name;
+        }
         adopt_package_manager(dir, &mut given)?;
     }
     let raw = prompt::complete(given, &name, args.answers.yes)?;
@@ -409,6 +417,15 @@ pub fn detect_package_manager(dir: &Path) -> Result<Option<(&'static str, String
 /// Rendering into an existing app: its package manager is the default (so
 /// the convex pin goes through that manager's override mechanism). An
 /// explicit answer wins, with a warning when it differs.
+/// The default `name` for `new DIR` in an existing app: package.json's
+/// "name" when it is a valid answer (a scoped or otherwise invalid npm name
+/// leaves the folder's name as the default).
+fn package_json_name(dir: &Path) -> Option<String> {
+    let text = fs::read_to_string(dir.join("package.json")).ok()?;
+    let pkg: serde_json::Value = serde_json::from_str(&text).ok()?;
+    answers::validate_name(pkg.get("name")?.as_str()?).ok()
+}
+
 fn adopt_package_manager(dir: &Path, given: &mut answers::RawAnswers) -> Result<()> {
     let Some((pm, source)) = detect_package_manager(dir)? else {
         return Ok(());

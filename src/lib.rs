@@ -41,7 +41,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Upgrade(args) => upgrade::run(&args),
         Command::Doctor(args) => doctor::run(&args),
         Command::Completions(args) => {
-            output::emit(&cli::completions(args.shell))?;
+            output::emit(&cli::completions(args.shell.into()))?;
             Ok(Outcome::Success)
         }
     }

@@ -110,6 +110,38 @@ pub struct KnownBad {
     pub issue: String,
     pub bug: String,
     pub fix: String,
+    /// The first fixed version, offered with the flag the user pins by.
+    pub fixed_in: Version,
+    /// Backends from this release date on are not affected (the versions
+    /// stay refused; the message says so).
+    #[serde(default)]
+    pub affects_backends_before: Option<String>,
+}
+
+/// How `new` pins a CLI version; `upgrade --convex-version` callers swap it
+/// for their flag ([`with_pin_flag`]).
+pub const SET_CONVEX_VERSION: &str = "--set convex_version=";
+
+/// `message` with the `--set convex_version=` of a known-bad fix replaced by
+/// the flag the user pinned with (e.g. `--convex-version `).
+pub fn with_pin_flag(message: &str, flag: &str) -> String {
+    message.replace(SET_CONVEX_VERSION, flag)
+}
+
+impl KnownBad {
+    /// The sentence for a project whose backend is from `backend_date`,
+    /// when the bug only hits older backends.
+    pub fn unaffected_note(&self, backend_date: Option<&str>) -> Option<String> {
+        let before = self.affects_backends_before.as_deref()?;
+        let date = backend_date?;
+        (date >= before).then(|| {
+            format!(
+                "The crash only hits backends older than {before}; this backend (from {date}) is not one of them, \
+                 but the version stays refused: moving the backend pin back, or pointing the CLI at another \
+                 backend, would bring a silent failed push back"
+            )
+        })
+    }
 }
 
 /// The `convex` commands a rule is about.
@@ -528,9 +560,13 @@ impl PinsData {
             });
         }
         if let Some(bad) = self.known_bad(version) {
+            let note = bad
+                .unaffected_note(self.backend_date(&pins.backend_image))
+                .map(|n| format!(" {n}."))
+                .unwrap_or_default();
             verdict.problems.push(format!(
-                "convex_version {version} is known-bad: {}. Fix: {}.",
-                bad.bug, bad.fix
+                "convex_version {version} is known-bad: {}.{note} Fix: {}: {SET_CONVEX_VERSION}{}",
+                bad.bug, bad.fix, bad.fixed_in
             ));
         }
         let sha = image_sha(&pins.backend_image);

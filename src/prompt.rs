@@ -149,6 +149,10 @@ pub fn complete(given: RawAnswers, dir_name: &str, yes: bool) -> Result<RawAnswe
                 } else {
                     ""
                 };
+                // Its default follows the endpoint, which would be asked first.
+                if *key == "s3_force_path_style" && missing.contains(&"s3_endpoint_url") {
+                    return format!("  {key}{when} [default: true with an endpoint, else false]");
+                }
                 format!(
                     "  {key}{when} [default: {:?}]",
                     defaults.get(key).unwrap_or("")

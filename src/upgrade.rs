@@ -404,7 +404,12 @@ fn target_answers(args: &UpgradeArgs, old: &Answers) -> Result<(Answers, Option<
         );
     }
     let answers = answers::validate_or_usage(&raw)?;
-    answers::check_pins(&answers, args.allow_known_bad)?;
+    let pin_flag = if args.convex_version.is_some() {
+        "--convex-version "
+    } else {
+        pins::SET_CONVEX_VERSION
+    };
+    answers::check_pins_by(&answers, args.allow_known_bad, pin_flag)?;
     check_no_backend_downgrade(old, &answers, args.allow_downgrade)?;
     Ok((answers, note))
 }
@@ -671,7 +676,7 @@ fn merge_env(
 }
 
 /// Whether a file still holds the conflict markers an upgrade wrote.
-fn has_conflict_markers(bytes: &[u8]) -> bool {
+pub fn has_conflict_markers(bytes: &[u8]) -> bool {
     String::from_utf8_lossy(bytes)
         .lines()
         .any(|l| l.starts_with(OURS_LABEL))
@@ -1091,6 +1096,16 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
         );
     }
     let server_change = plan.old.database_url != plan.new.database_url;
+    // An --allow-downgrade: the older backend must not start on the data
+    // volume a newer one migrated (the warning says so too).
+    let data = pins::data();
+    let downgrade = match (
+        data.backend_date(&plan.old.backend_image),
+        data.backend_date(&plan.new.backend_image),
+    ) {
+        (Some(from), Some(to)) if to < from => Some((from, to)),
+        _ => None,
+    };
     if reset_data
         && plan.storage_change.is_none()
         && plan.database_change.is_none()
@@ -1153,13 +1168,28 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
              server. Then import the backup and run scripts/convex-deploy.sh"
                 .into(),
         );
+    } else if let Some((from, to)) = downgrade {
+        next.push(format!(
+            "the backend moves back from {from} to {to} (--allow-downgrade): if the stack has ever started, run \
+             scripts/convex-reset.sh before the next start, while the newer backend still runs. It exports a backup \
+             to backups/, wipes the data volume (an older backend may refuse to start on, or corrupt, data a newer one migrated) and starts \
+             the {to} backend on an empty one. Then import the backup and run scripts/convex-deploy.sh. Only if the \
+             stack never started: scripts/convex-up.sh && scripts/convex-deploy.sh"
+        ));
     } else if changed
         .iter()
         .any(|s| !s.path.starts_with("coder/") && s.action != Action::Record)
     {
         next.push("scripts/convex-up.sh && scripts/convex-deploy.sh   # restart on the new files and redeploy".into());
     }
-    if plan.old.backend_image != plan.new.backend_image && plan.storage_change.is_none() {
+    if downgrade.is_some() && plan.storage_change.is_none() {
+        next.push(
+            "Coder workspaces: after the template is pushed, a workspace's next start runs the older backend on \
+             its data volume; in a workspace where a newer backend already ran, run scripts/convex-reset.sh there \
+             (it exports a backup first)"
+                .into(),
+        );
+    } else if plan.old.backend_image != plan.new.backend_image && plan.storage_change.is_none() {
         next.push(format!(
             "the backend image changes ({} -> {}). The next scripts/convex-up.sh first exports a backup \
              (convex export --include-file-storage) to backups/ while the old backend still runs, and only then starts \

@@ -68,7 +68,11 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
                 out.push(Check::fail(
                     "cli-pin",
                     format!("package.json is not valid JSON ({e})"),
-                    "repair package.json (git checkout -- package.json restores the committed one)",
+                    super::repair_fix(
+                        &p.dir,
+                        "package.json",
+                        "repair package.json (`git diff package.json` shows your edits since the last commit)".into(),
+                    ),
                 ));
                 return;
             }
@@ -169,7 +173,10 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
         Some(bad) => Check::fail(
             "cli-known-bad",
             format!("convex {version} is known-bad: {}", bad.bug),
-            bad.fix.clone(),
+            format!(
+                "{}: convex-scaffold upgrade --convex-version {}",
+                bad.fix, bad.fixed_in
+            ),
         )
         .issue(bad.issue.clone()),
         None => Check::pass(

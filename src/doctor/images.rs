@@ -121,7 +121,11 @@ pub fn check(p: &Project, out: &mut Vec<Check>) {
             out.push(Check::fail(
                 "images-pinned",
                 format!("cannot read {COMPOSE_FILE}: {e}"),
-                format!("repair {COMPOSE_FILE} (git checkout -- {COMPOSE_FILE})"),
+                super::repair_fix(
+                    &p.dir,
+                    COMPOSE_FILE,
+                    format!("repair {COMPOSE_FILE}: `docker compose config` names the broken line, `git diff {COMPOSE_FILE}` shows your edits"),
+                ),
             ));
             return;
         }

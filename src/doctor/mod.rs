@@ -382,6 +382,19 @@ pub(crate) fn read_text(path: &Path) -> Loaded<String> {
     }
 }
 
+/// The fix for a project file that does not parse: when `upgrade` left
+/// conflict markers in it, resolving them (keeping the user's edits, never
+/// `git checkout`, which would throw them away), else `otherwise`.
+pub(crate) fn repair_fix(dir: &Path, file: &str, otherwise: String) -> String {
+    match read_text(&dir.join(file)) {
+        Loaded::Ok(text) if crate::upgrade::has_conflict_markers(text.as_bytes()) => format!(
+            "resolve the conflict markers `convex-scaffold upgrade` left in {file}: in each block from              '{}' (your lines) to '>>>>>>> convex-scaffold ...' (the new render) keep the lines you want              and delete the marker lines (`grep -n -E '^(<<<<<<<|[|]{{7}}|=======|>>>>>>>)' {file}` finds them),              then run `convex-scaffold doctor` again",
+            crate::upgrade::OURS_LABEL
+        ),
+        _ => otherwise,
+    }
+}
+
 /// Runs every check on a loaded project.
 pub fn check_project(project: &Project, options: &Options) -> Vec<Check> {
     let mut out = Vec::new();

@@ -477,7 +477,12 @@ fn the_answer_is_refused_where_it_cannot_work() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("provider discovery"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("provider discovery"), "{err}");
+    assert!(
+        err.contains("an owner app") && !err.contains("a owner"),
+        "{err}"
+    );
     let out = bin()
         .arg("new")
         .arg(sb.path("c"))

@@ -79,6 +79,70 @@ fn colour_codes_inside_the_message() {
     );
 }
 
+/// The crash is recognised by the CLI's own wrapper (`Unexpected Error:`),
+/// also when a terminal or an e-mail wrapped the line at 80 columns.
+#[test]
+fn cli_1_26_reading_length_wrapped_cli_line() {
+    for input in [
+        "Unexpected Error: TypeError: Cannot read properties of undefined (reading\n'length')\n",
+        "[convex] ERROR: Unexpected Error: TypeError: Cannot read properties of undefined\n(reading 'length')\n",
+        "12:34:56 [convex] ERROR: Unexpected Error: TypeError: Cannot read properties of\nundefined (reading 'length')\n",
+    ] {
+        expect(input, &["cli-1-26-reading-length"], 1, "Unexpected Error:");
+    }
+}
+
+/// Any JavaScript bug prints `Cannot read properties of undefined (reading
+/// 'length')`: a React component in the browser console, a Node server's
+/// stack trace. Only the CLI's `Unexpected Error:` line is the CLI bug.
+#[test]
+fn app_errors_reading_length_are_not_the_cli_bug() {
+    for input in [
+        "Uncaught TypeError: Cannot read properties of undefined (reading 'length') at App.tsx:12\n",
+        "Uncaught TypeError: Cannot read properties of undefined (reading 'length')\n    at App (http://localhost:5173/src/App.tsx:12:20)\n",
+        "TypeError: Cannot read properties of undefined (reading 'length')\n    at Server.<anonymous> (/app/server.js:9:20)\n",
+        "Uncaught TypeError: Cannot read properties of null (reading 'foo')\n",
+        "Unexpected Error: TypeError: Cannot read properties of null (reading 'foo')\n",
+        "Unexpected Error: TypeError: Cannot read properties of undefined (reading 'map')\n",
+    ] {
+        let findings = scan_bytes(input.as_bytes());
+        assert!(
+            !ids(&findings).contains("cli-1-26-reading-length"),
+            "{input:?} taken for the CLI 1.26 crash"
+        );
+    }
+}
+
+/// The fix goes through the tool (the project pins `convex` exactly, with
+/// overrides, so `npm install convex@X` fights the pin), and the pair it
+/// names is the one `--release latest` really picks.
+#[test]
+fn cli_1_26_reading_length_fix_uses_upgrade_and_agrees_with_pins() {
+    let issue = by_id("cli-1-26-reading-length").unwrap();
+    let project_fix = issue.fix_for_project().join("\n");
+    let latest = convex_scaffold::pins::data().latest_release();
+    let pair = format!("CLI {} with the {} backend", latest.cli, latest.date);
+    assert!(
+        project_fix.contains("convex-scaffold upgrade --release latest")
+            && project_fix.contains(&pair),
+        "the project fix must name `upgrade --release latest` and {pair:?}:\n{project_fix}"
+    );
+    assert!(
+        project_fix.contains("convex-scaffold upgrade --convex-version 1.26.2"),
+        "{project_fix}"
+    );
+    assert!(!project_fix.contains("npm install"), "{project_fix}");
+    let all = format!("{project_fix}\n{}", issue.fix.join("\n"));
+    assert!(!all.contains("1.24.8"), "{all}");
+    // 1.26.2 is the fixed CLI, not itself a known-bad version.
+    let bad = &convex_scaffold::pins::data().known_bad;
+    assert!(
+        bad.iter()
+            .all(|b| b.versions.iter().all(|v| v.to_string() != "1.26.2")),
+        "1.26.2 is listed as known-bad"
+    );
+}
+
 #[test]
 fn evaluate_push_404() {
     expect(
@@ -882,7 +946,8 @@ fn text_report() {
         "{text}"
     );
     assert!(text.contains("cause: "));
-    assert!(text.contains("$ npm install --save-exact convex@1.24.8"));
+    assert!(text.contains("$ convex-scaffold upgrade --release latest"));
+    assert!(text.contains("$ npm install --save-exact convex@1.26.2"));
     assert!(text.contains("cli-known-bad"));
 
     let mut out = Vec::new();

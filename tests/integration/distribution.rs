@@ -98,6 +98,78 @@ fn completions_exist_for_zsh_fish_and_powershell() {
         .stderr(predicates::str::contains("invalid value 'tcsh'"));
 }
 
+/// The shells `completions` accepts are the ones docs/commands.md lists
+/// (clap_complete would also offer elvish, untested and undocumented).
+#[test]
+fn completion_shells_agree_with_the_docs() {
+    let help = stdout_of(&["completions", "--help"]);
+    assert!(
+        help.contains("[possible values: bash, zsh, fish, powershell]"),
+        "{help}"
+    );
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/commands.md"))
+            .unwrap();
+    assert!(
+        docs.contains("### `convex-scaffold completions bash|zsh|fish|powershell`"),
+        "docs/commands.md lists other shells"
+    );
+    bin()
+        .args(["completions", "elvish"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid value 'elvish'"));
+}
+
+/// The install lines of `completions --help` survive clap's wrapping at 80
+/// columns (a pasted line broken after `>` would write to no file).
+#[test]
+fn completions_help_lines_are_copy_pasteable() {
+    let out = bin()
+        .args(["completions", "--help"])
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for line in help.lines() {
+        assert!(line.chars().count() <= 80, "wrapped: {line:?}\n{help}");
+        let t = line.trim_end();
+        assert!(!t.ends_with(" >"), "{line:?}\n{help}");
+    }
+    for command in [
+        "    convex-scaffold completions bash > \"$d/convex-scaffold\"\n",
+        "    convex-scaffold completions fish > \"$d/convex-scaffold.fish\"\n",
+        "convex-scaffold completions zsh > \"${fpath[1]}/_convex-scaffold\"\n",
+    ] {
+        assert!(help.contains(command), "{command:?} not whole in:\n{help}");
+    }
+}
+
+/// `upgrade` keeps the project's recorded answers, so its help shows no
+/// `new` defaults (a `[default: pnpm]` there read as "upgrade resets it").
+#[test]
+fn upgrade_help_lists_the_keys_without_new_defaults() {
+    let help = stdout_of(&["upgrade", "--help"]);
+    let keys = &help[help.find("Answer keys").expect("the key list")..];
+    assert!(
+        keys.contains("upgrade keeps the answers recorded in convex-scaffold.toml"),
+        "{keys}"
+    );
+    for key in convex_scaffold::answers::KEYS {
+        assert!(
+            keys.contains(&format!("  {key} ")),
+            "{key} missing:\n{keys}"
+        );
+    }
+    assert!(
+        !keys.contains("default:") && !keys.contains("Default:"),
+        "{keys}"
+    );
+    // `new` still shows them.
+    let new = stdout_of(&["new", "--help"]);
+    assert!(new.contains("[default: pnpm]"), "{new}");
+}
+
 fn package_json(rel: &str) -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("npm").join(rel);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -454,6 +454,63 @@ fn a_latest_image_fails_images_pinned() {
     assert!(check["message"].as_str().unwrap().contains(":latest"));
 }
 
+/// An upgrade whose edits overlap the user's writes conflict markers; the
+/// doctor then says to resolve them, never `git checkout`, which would throw
+/// away the user's edits (and the upgrade).
+#[test]
+fn conflict_markers_left_by_upgrade_get_resolve_advice_not_git_checkout() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("conflicted", &["--release", "2025-05-29"]);
+    edit(
+        &dir,
+        "docker-compose.yml",
+        "convex-backend:c1a7ac393888d743e704de56cf569a154b4526d4",
+        "convex-backend:1111111111111111111111111111111111111111",
+    );
+    let out = bin()
+        .arg("upgrade")
+        .arg(&dir)
+        .args(["--release", "2025-09-04"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let compose = std::fs::read_to_string(dir.join("docker-compose.yml")).unwrap();
+    assert!(compose.contains("<<<<<<< yours"), "{compose}");
+
+    let (_, checks) = run_json(&dir, &["--offline"], &[]);
+    let check = &checks["images-pinned"];
+    assert_eq!(check["status"], "fail", "{check}");
+    let fix = check["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("resolve the conflict markers") && fix.contains("<<<<<<< yours"),
+        "{fix}"
+    );
+    for (id, c) in &checks {
+        let fix = c["fix"].as_str().unwrap();
+        assert!(!fix.contains("git checkout"), "{id}: {fix}");
+    }
+}
+
+/// package.json with markers (a hand merge, or an old upgrade) fails
+/// cli-pin with the same advice.
+#[test]
+fn conflict_markers_in_package_json_get_resolve_advice() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("pkgconflict", &["--release", "2025-05-29"]);
+    edit(
+        &dir,
+        "package.json",
+        "\"convex\": \"1.24.8\"",
+        "\n<<<<<<< yours\n    \"convex\": \"1.24.7\"\n=======\n    \"convex\": \"1.24.8\"\n>>>>>>> convex-scaffold 0.1.0 (new)",
+    );
+    let (_, checks) = run_json(&dir, &["--offline"], &[]);
+    let check = &checks["cli-pin"];
+    assert_eq!(check["status"], "fail", "{check}");
+    let fix = check["fix"].as_str().unwrap();
+    assert!(fix.contains("resolve the conflict markers"), "{fix}");
+    assert!(!fix.contains("git checkout"), "{fix}");
+}
+
 #[test]
 fn a_missing_ssl_flag_fails() {
     let sb = Sandbox::new();

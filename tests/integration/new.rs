@@ -323,6 +323,115 @@ fn set_wins_over_the_answers_file() {
     assert!(text(&dir, ".env.local").contains("NEXT_PUBLIC_CONVEX_URL=http://127.0.0.1:3210"));
 }
 
+/// The listed default of s3_force_path_style follows the endpoint, as the
+/// prompt's does and as docs/commands.md says ("true with an endpoint").
+#[test]
+fn without_a_terminal_the_path_style_default_follows_the_endpoint() {
+    let sb = Sandbox::new();
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("p"))
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "  s3_force_path_style (when storage=s3) [default: true with an endpoint, else false]"
+        ),
+        "{err}"
+    );
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/commands.md"),
+    )
+    .unwrap();
+    let row = docs
+        .lines()
+        .find(|l| l.starts_with("| `s3_force_path_style` |"))
+        .expect("docs/commands.md has the s3_force_path_style row");
+    assert!(
+        row.ends_with("| `true` with an endpoint, else `false` |"),
+        "{row}"
+    );
+    // An endpoint given: its default is known.
+    let out = bin()
+        .arg("new")
+        .arg(sb.path("q"))
+        .args([
+            "--set",
+            "storage=s3",
+            "--set",
+            "s3_endpoint_url=https://minio.example.com",
+        ])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("  s3_force_path_style (when storage=s3) [default: \"true\"]"),
+        "{err}"
+    );
+}
+
+/// `new DIR` in an existing app names the project after package.json's
+/// "name" when that is a valid answer, not after the folder.
+#[test]
+fn an_existing_apps_package_json_name_is_the_default_name() {
+    let sb = Sandbox::new();
+    let app = sb.path("Some_Folder");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("package.json"),
+        "{\"name\": \"shop-api\", \"version\": \"1.0.0\", \"scripts\": {\"dev\": \"node index.js\"}}\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("index.js"), "console.log('hi')\n").unwrap();
+    // Listed as the default without a terminal.
+    let out = bin().arg("new").arg(&app).write_stdin("").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("  name [default: \"shop-api\"]"), "{err}");
+    // Taken with --yes.
+    bin()
+        .arg("new")
+        .arg(&app)
+        .args(["--yes", "--force"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "name defaults to shop-api, from package.json",
+        ));
+    let state = text(&app, "convex-scaffold.toml");
+    assert!(state.contains("name = \"shop-api\""), "{state}");
+    assert!(text(&app, "docker-compose.yml").contains("shop-api"));
+
+    // --set wins; an invalid npm name (scoped) leaves the folder's name.
+    for (pkg_name, set, want) in [
+        ("shop-api", Some("name=other"), "other"),
+        ("@acme/shop", None, "some-folder"),
+        ("Shop_API", None, "some-folder"),
+    ] {
+        let sb = Sandbox::new();
+        let app = sb.path("Some_Folder");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::write(
+            app.join("package.json"),
+            format!("{{\"name\": \"{pkg_name}\", \"version\": \"1.0.0\"}}\n"),
+        )
+        .unwrap();
+        let mut cmd = bin();
+        cmd.arg("new").arg(&app).args(["--yes", "--force"]);
+        if let Some(kv) = set {
+            cmd.args(["--set", kv]);
+        }
+        cmd.assert().success();
+        let state = text(&app, "convex-scaffold.toml");
+        assert!(
+            state.contains(&format!("name = \"{want}\"")),
+            "{pkg_name}: {state}"
+        );
+    }
+}
+
 #[test]
 fn without_a_terminal_and_without_yes_it_lists_the_questions() {
     let sb = Sandbox::new();

@@ -310,10 +310,9 @@ fn diagnose_recognises_every_error_a_generated_script_prints() {
     );
 }
 
-/// The errors the seed document quotes, and the README's headline error.
+/// The errors the seed document quotes.
 const SEED_ERRORS: &[&str] = &[
     "Unexpected Error: TypeError: Cannot read properties of undefined (reading 'length')",
-    "TypeError: Cannot read properties of undefined (reading 'length')",
     "Uncaught Error: [CONVEX Q(chat:getMessages)] [Request ID: 5d7e31edd55de47e] Server Error",
     "Failed to create multipart upload: dispatch failure: other: client error (Connect): dns error: failed to lookup address information: Name or service not known",
     "Database was initialized with Some(S3 { s3_prefix: \"convex-coder-workspace-...\" }), but backend started up with Local { dir: \"/convex/data/storage\" }",
@@ -337,14 +336,21 @@ fn diagnose_recognises_every_seed_error_as_pasted() {
 }
 
 #[test]
-fn the_readme_headline_error_alone_names_the_cli_bug() {
-    let findings = scan_text("TypeError: Cannot read properties of undefined (reading 'length')\n");
+fn the_cli_crash_line_alone_names_the_cli_bug() {
+    // As the CLI prints it (docs/troubleshooting.md's example); the bare
+    // TypeError without the CLI's `Unexpected Error:` is any app's bug.
+    let findings = scan_text(
+        "Unexpected Error: TypeError: Cannot read properties of undefined (reading 'length')\n",
+    );
     assert_eq!(
         findings
             .iter()
             .map(|f| f.issue.id.as_str())
             .collect::<Vec<_>>(),
         ["cli-1-26-reading-length"]
+    );
+    assert!(
+        scan_text("TypeError: Cannot read properties of undefined (reading 'length')\n").is_empty()
     );
 }
 

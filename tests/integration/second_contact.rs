@@ -101,6 +101,35 @@ fn a_deliberate_downgrade_has_its_own_flag_and_is_not_called_known_bad() {
     assert!(text(&dir, "docker-compose.yml").contains("00bd92723422f3bff968230c94ccdeb8c1719832"));
 }
 
+/// The Next block of a deliberate downgrade agrees with its warning: reset
+/// (backup first) before the next start, not "start and migrate forward".
+#[test]
+fn a_deliberate_downgrade_says_reset_in_the_next_steps() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("demo", &[]);
+    let out = run(
+        &dir,
+        &["upgrade", "--release", "2025-09-04", "--allow-downgrade"],
+    );
+    let (o, e) = out_text(&out);
+    assert_eq!(code(&out), 0, "{o}{e}");
+    assert!(e.contains("scripts/convex-reset.sh"), "the warning: {e}");
+    let next = o
+        .split_once("\nNext")
+        .map(|(_, next)| next)
+        .unwrap_or_else(|| panic!("no Next block:\n{o}"));
+    assert!(
+        next.contains("run scripts/convex-reset.sh before the next start"),
+        "{next}"
+    );
+    assert!(next.contains("exports a backup"), "{next}");
+    assert!(!next.contains("migrates the database forward"), "{next}");
+    assert!(
+        !next.contains("# restart on the new files and redeploy"),
+        "a plain restart would start the older backend on migrated data:\n{next}"
+    );
+}
+
 #[test]
 fn doctor_says_configured_not_initialised_before_the_stack_has_started() {
     let sb = Sandbox::new();

@@ -404,6 +404,36 @@ fn known_bad_pins_are_refused_unless_allowed() {
     assert!(text(&dir, "docker-compose.yml").contains(OLD_BACKEND_SHA));
 }
 
+/// The refusal's fix names the flag the user pinned with, and says when the
+/// project's backend is newer than the ones the bug hits.
+#[test]
+fn known_bad_refusal_names_the_flag_used_and_whether_the_backend_is_affected() {
+    let tmp = Sandbox::new();
+    // The seed's pair: a 2025-05-29 backend, which the 1.26 crash hits.
+    let old = new_project(&tmp, &[]);
+    let e = stderr(&upgrade(&old, &["--convex-version", "1.26.0"]));
+    assert!(e.contains("--convex-version 1.26.2"), "{e}");
+    assert!(!e.contains("--set convex_version="), "{e}");
+    assert!(!e.contains("not one of them"), "{e}");
+    let e = stderr(&upgrade(&old, &["--set", "convex_version=1.26.0"]));
+    assert!(e.contains("--set convex_version=1.26.2"), "{e}");
+
+    // A newer backend than the crash hits: the message says so.
+    let sb = Sandbox::new();
+    let new = sb.new_project("app", &["--release", "latest"]);
+    let out = upgrade(&new, &["--convex-version", "1.26.0"]);
+    assert_code(&out, 2);
+    let e = stderr(&out);
+    assert!(e.contains("--convex-version 1.26.2"), "{e}");
+    let latest = &convex_scaffold::pins::data().latest_release().date;
+    assert!(
+        e.contains(&format!(
+            "only hits backends older than 2025-08-27; this backend (from {latest}) is not one of them"
+        )),
+        "{e}"
+    );
+}
+
 #[test]
 fn secrets_are_carried_over_byte_for_byte() {
     let tmp = Sandbox::new();
