@@ -270,6 +270,7 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let mut given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
     if target == Target::Project {
         adopt_package_manager(dir, &mut given)?;
+        adopt_no_frontend(dir, &mut given)?;
     }
     let raw = prompt::complete(given, &name, args.answers.yes)?;
     let answers = answers::validate_or_usage(&raw)?;
@@ -412,6 +413,24 @@ fn adopt_package_manager(dir: &Path, given: &mut answers::RawAnswers) -> Result<
              {chosen}'s pin and override, and the app's {pm} lockfile no longer matches its package manager"
         )),
         Some(_) => {}
+    }
+    Ok(())
+}
+
+/// Rendering into an existing app whose package.json lists no frontend
+/// package (an API server, a CLI, ...): the default is frontend=none, so
+/// only Convex is wired: no starter, no react/vite, no `"type": "module"`.
+/// An explicit `--set frontend=...` (or `--answers`) wins.
+fn adopt_no_frontend(dir: &Path, given: &mut answers::RawAnswers) -> Result<()> {
+    if given.get("frontend").is_some() || dir.join(STATE_FILE).exists() {
+        return Ok(());
+    }
+    if starter::package_json_lists_frontend(dir)? == Some(false) {
+        crate::output::note(
+            "frontend = none, as package.json lists no frontend package: only Convex is wired (no starter app, \
+             package.json's \"type\" is kept); --set frontend=vite adds the Vite starter",
+        );
+        given.values.insert("frontend".into(), "none".to_owned());
     }
     Ok(())
 }

@@ -157,6 +157,24 @@ const FRONTEND_FILES: &[&str] = &[
     "src",
 ];
 
+/// Whether the package.json in `dir` lists a frontend package: `None` when
+/// there is no package.json (or it is not a JSON object), so no app to judge.
+pub fn package_json_lists_frontend(dir: &Path) -> Result<Option<bool>> {
+    let Some(bytes) = crate::tree::read_existing(dir, "package.json")? else {
+        return Ok(None);
+    };
+    let Ok(Value::Object(pkg)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Ok(None);
+    };
+    Ok(Some(["dependencies", "devDependencies"].iter().any(
+        |section| {
+            pkg.get(*section)
+                .and_then(Value::as_object)
+                .is_some_and(|deps| FRONTEND_PACKAGES.iter().any(|n| deps.contains_key(*n)))
+        },
+    )))
+}
+
 /// Why `dir` already holds a frontend (so no starter is added), or `None`.
 /// A project this tool rendered with its starter counts as having none: the
 /// starter's files are the tool's own and stay managed.

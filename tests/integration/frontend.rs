@@ -359,3 +359,59 @@ fn upgrade_with_overlapping_starter_edits_writes_markers() {
     let merged = text(&dir, "src/App.tsx");
     assert!(merged.contains("<<<<<<< yours\n// My header"), "{merged}");
 }
+
+/// An existing Node app without a frontend (an Express server): adding
+/// Convex wires Convex only. No starter, no react/vite, no `"type":
+/// "module"` (which would break its `require`), and the output says why.
+fn express_app(dir: &Path) -> &'static str {
+    std::fs::create_dir_all(dir).unwrap();
+    let user_pkg = "{\n  \"name\": \"api\",\n  \"scripts\": { \"dev\": \"node --watch index.js\" },\n  \"dependencies\": { \"express\": \"^4.19.0\" }\n}\n";
+    std::fs::write(dir.join("package.json"), user_pkg).unwrap();
+    std::fs::write(dir.join("package-lock.json"), "{\"lockfileVersion\": 3}\n").unwrap();
+    std::fs::write(
+        dir.join("index.js"),
+        "const express = require('express');\n",
+    )
+    .unwrap();
+    user_pkg
+}
+
+#[test]
+fn an_existing_app_without_a_frontend_gets_convex_only() {
+    let sb = Sandbox::new();
+    let dir = sb.path("api");
+    express_app(&dir);
+    let out = run(&["new", "--yes", "--force"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    let printed = stdout(&out);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("frontend = none"), "{said}");
+    assert!(said.contains("--set frontend=vite"), "{said}");
+    for file in VITE_FILES {
+        assert!(!dir.join(file).exists(), "{file} added to the user's app");
+    }
+    let pkg = json(&dir, "package.json");
+    assert!(pkg.get("type").is_none(), "{pkg}");
+    assert!(pkg.get("devDependencies").is_none(), "{pkg}");
+    assert!(pkg["dependencies"].get("react").is_none(), "{pkg}");
+    assert!(pkg["scripts"].get("build").is_none(), "{pkg}");
+    assert_eq!(pkg["scripts"]["dev"], "node --watch index.js");
+    assert_eq!(pkg["dependencies"]["convex"], "1.51.0");
+    assert!(!printed.contains("type: added"), "{printed}");
+    assert!(!printed.contains("run dev"), "{printed}");
+    assert!(!parse_dotenv(&text(&dir, ".env.local")).contains_key("VITE_CONVEX_URL"));
+    let state = text(&dir, "convex-scaffold.toml");
+    assert!(state.contains("frontend = \"none\""), "{state}");
+}
+
+#[test]
+fn an_explicit_frontend_wins_over_the_existing_app_default() {
+    let sb = Sandbox::new();
+    let dir = sb.path("api");
+    express_app(&dir);
+    let out = run(&["new", "--yes", "--force", "--set", "frontend=vite"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("frontend = none"));
+    assert!(dir.join("vite.config.ts").exists());
+    assert_eq!(json(&dir, "package.json")["type"], "module");
+}
