@@ -326,13 +326,28 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let planned = plan(dir, &tree, &answers)?;
     if args.dry_run {
         let header = format!("dry run: nothing is written to {}\n", dir.display());
-        let note = frontend_note(&answers, existing_frontend.as_deref(), true);
-        crate::output::emit(&(header + &plan_report(&planned, true) + &note))?;
+        let (env_note, url_wired) = kept_env_local_note(dir, &planned, &tree, &answers, true);
+        let note = frontend_note(
+            &answers,
+            existing_frontend.as_deref(),
+            url_wired,
+            !env_note.is_empty(),
+            true,
+        );
+        crate::output::emit(&(header + &plan_report(&planned, true) + &env_note + &note))?;
         return Ok(Outcome::Success);
     }
     tree::write_all(dir, &writes_for(&planned))?;
+    let (env_note, url_wired) = kept_env_local_note(dir, &planned, &tree, &answers, false);
     let mut report = plan_report(&planned, false)
-        + &frontend_note(&answers, existing_frontend.as_deref(), false)
+        + &env_note
+        + &frontend_note(
+            &answers,
+            existing_frontend.as_deref(),
+            url_wired,
+            !env_note.is_empty(),
+            false,
+        )
         + &next_steps(dir, &answers, target);
     if target == Target::Project && starter_rendered(&planned, &answers) {
         report.push_str(&starter_steps(&answers));
@@ -503,20 +518,148 @@ fn initial_database(dir: &Path, answers: &Answers) -> Result<answers::Database> 
     Ok(state.scaffold.initial_database)
 }
 
+/// A `.env.local` the user already had is kept as is (secrets are never
+/// replaced). When it does not hold what the project needs — a Convex cloud
+/// `CONVEX_DEPLOYMENT`, another frontend URL, no self-hosted lines — this
+/// says so, naming the keys (never their values) and the lines the tool would
+/// have written. Also returns whether the frontend URL in the kept file is the
+/// rendered one (so the output may say it was wired).
+fn kept_env_local_note(
+    dir: &Path,
+    planned: &[Planned],
+    tree: &Tree,
+    answers: &Answers,
+    dry_run: bool,
+) -> (String, bool) {
+    use std::fmt::Write as _;
+    const ENV_LOCAL: &str = ".env.local";
+    let Some(old) = planned
+        .iter()
+        .find(|p| p.path == ENV_LOCAL && p.action == Action::KeepSecret)
+        .and_then(|p| p.old.as_deref())
+    else {
+        return (String::new(), true);
+    };
+    let Some(rendered) = tree.files.get(ENV_LOCAL) else {
+        return (String::new(), true);
+    };
+    let old = crate::doctor::dotenv::parse(&String::from_utf8_lossy(old));
+    let rendered_text = String::from_utf8_lossy(&rendered.contents).into_owned();
+    let rendered = crate::doctor::dotenv::parse(&rendered_text);
+    let url_vars = ["CONVEX_SELF_HOSTED_URL"]
+        .into_iter()
+        .chain(answers.frontend.url_var());
+    let mut problems = Vec::new();
+    if old.non_empty("CONVEX_DEPLOYMENT").is_some() {
+        problems.push(
+            "CONVEX_DEPLOYMENT is set (a Convex cloud deployment): delete that line; beside the self-hosted \
+             variables it sends the convex CLI to Convex cloud, and scripts/convex-deploy.sh refuses to run \
+             while it is there"
+                .to_owned(),
+        );
+    }
+    let mut url_wired = true;
+    for key in url_vars {
+        let want = rendered.get(key).unwrap_or_default();
+        let have = old.get(key);
+        if have != Some(want) && Some(key) == answers.frontend.url_var() {
+            url_wired = false;
+        }
+        // Another self-hosted URL (a Coder workspace's, a moved port) is the
+        // user's to keep; scripts/convex-up.sh keeps it in step.
+        match have {
+            Some(have) if have.contains(".convex.cloud") || have.contains(".convex.site") => {
+                problems.push(format!(
+                    "{key} is a Convex cloud URL, not this project's backend"
+                ));
+            }
+            None => problems.push(format!("{key} is not set")),
+            Some(_) => {}
+        }
+    }
+    if old.get("CONVEX_SELF_HOSTED_ADMIN_KEY").is_none() {
+        problems.push("CONVEX_SELF_HOSTED_ADMIN_KEY is not set".to_owned());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = fs::metadata(dir.join(ENV_LOCAL)) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                problems.push(format!(
+                    "its mode is {mode:04o}, but it will hold the admin key: chmod 600 .env.local"
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        return (String::new(), url_wired);
+    }
+    let kept = if dry_run { "would be kept" } else { "was kept" };
+    let mut out = format!(
+        "\nwarning: your .env.local {kept} as it is (secrets are never replaced), and it is not set up for \
+         this self-hosted backend (values not shown):\n"
+    );
+    for problem in &problems {
+        let _ = writeln!(out, "  - {problem}");
+    }
+    out.push_str(
+        "Put these lines there instead (scripts/convex-up.sh fills in the admin key and keeps the URLs in step):\n",
+    );
+    for line in rendered_text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        // Never print a secret: the admin key line is shown empty.
+        let line = match line.split_once('=') {
+            Some((key, _)) if key.trim() == "CONVEX_SELF_HOSTED_ADMIN_KEY" => format!("{key}="),
+            _ => line.to_owned(),
+        };
+        let _ = writeln!(out, "  {line}");
+    }
+    (out, url_wired)
+}
+
 /// Says what happens to the frontend when the folder already has one.
-fn frontend_note(answers: &Answers, existing_frontend: Option<&str>, dry_run: bool) -> String {
+fn frontend_note(
+    answers: &Answers,
+    existing_frontend: Option<&str>,
+    url_wired: bool,
+    env_warned: bool,
+    dry_run: bool,
+) -> String {
     let (Some(reason), Some(var)) = (existing_frontend, answers.frontend.url_var()) else {
         return String::new();
     };
-    let (added, touched, wired) = if dry_run {
-        ("would be added", "would not be touched", "would be wired")
+    let (added, touched, wired, was_wired, kept) = if dry_run {
+        (
+            "would be added",
+            "would not be touched",
+            "would be wired",
+            "would be wired",
+            "would not be changed",
+        )
     } else {
-        ("was added", "were not touched", "were wired")
+        (
+            "was added",
+            "were not touched",
+            "were wired",
+            "was wired",
+            "was not changed",
+        )
+    };
+    let what = if url_wired {
+        format!("Only {var} (in .env.local) and package.json (convex pin, scripts) {wired}")
+    } else {
+        format!(
+            "Only package.json (convex pin, scripts) {was_wired}; {var} in your .env.local {kept}{}",
+            if env_warned { " (see the warning above)" } else { "" }
+        )
     };
     format!(
         "\nFrontend: {reason}, so no {} starter app {added} and your app's files {touched}. \
-         Only {var} (in .env.local) and package.json (convex pin, scripts) {wired}; read the Convex URL \
-         from {var} in your app.\n",
+         {what}; read the Convex URL from {var} in your app.\n",
         answers.frontend
     )
 }

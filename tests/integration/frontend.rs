@@ -415,3 +415,89 @@ fn an_explicit_frontend_wins_over_the_existing_app_default() {
     assert!(dir.join("vite.config.ts").exists());
     assert_eq!(json(&dir, "package.json")["type"], "module");
 }
+
+/// A Vite app that was on Convex cloud: its .env.local is kept (secrets are
+/// never replaced), so `new` must not claim it wired the URL; it warns,
+/// naming the keys (never their values) and the lines to put there instead.
+#[test]
+fn a_kept_cloud_env_local_is_warned_about_and_not_claimed_wired() {
+    let sb = Sandbox::new();
+    let dir = sb.path("web");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        "{\"name\":\"web\",\"dependencies\":{\"react\":\"^19.0.0\"},\"devDependencies\":{\"vite\":\"^6.0.0\"}}\n",
+    )
+    .unwrap();
+    let env = "CONVEX_DEPLOYMENT=dev:happy-otter-123 # team: me\nVITE_CONVEX_URL=https://happy-otter-123.convex.cloud\n";
+    std::fs::write(dir.join(".env.local"), env).unwrap();
+    for dry in [true, false] {
+        let args: &[&str] = if dry {
+            &["new", "--yes", "--force", "--dry-run"]
+        } else {
+            &["new", "--yes", "--force"]
+        };
+        let out = run(args, &dir);
+        assert!(out.status.success(), "{out:?}");
+        let all = stdout(&out) + &String::from_utf8_lossy(&out.stderr);
+        assert!(!all.contains("happy-otter"), "a value was printed:\n{all}");
+        assert!(
+            !all.contains("Only VITE_CONVEX_URL (in .env.local)"),
+            "claims the URL was wired:\n{all}"
+        );
+        let warning = all
+            .split("warning: your .env.local")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no .env.local warning:\n{all}"));
+        assert!(warning.contains("CONVEX_DEPLOYMENT is set"), "{warning}");
+        assert!(
+            warning.contains("VITE_CONVEX_URL is a Convex cloud URL"),
+            "{warning}"
+        );
+        assert!(warning.contains("chmod 600 .env.local"), "{warning}");
+        assert!(
+            warning.contains("\n  CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\n"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("\n  CONVEX_SELF_HOSTED_ADMIN_KEY=\n"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("\n  VITE_CONVEX_URL=http://127.0.0.1:3210\n"),
+            "{warning}"
+        );
+    }
+    assert_eq!(text(&dir, ".env.local"), env, "the user's file changed");
+}
+
+/// A kept .env.local that already holds the self-hosted lines gets no
+/// warning, and its admin key is never printed.
+#[test]
+fn a_kept_self_hosted_env_local_is_quiet_and_its_key_unprinted() {
+    let sb = Sandbox::new();
+    let dir = sb.path("web");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        "{\"name\":\"web\",\"dependencies\":{\"react\":\"^19.0.0\"}}\n",
+    )
+    .unwrap();
+    let env = "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\nCONVEX_SELF_HOSTED_ADMIN_KEY=convex-self-hosted|0123456789abcdef\nVITE_CONVEX_URL=http://127.0.0.1:3210\n";
+    std::fs::write(dir.join(".env.local"), env).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(
+        dir.join(".env.local"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let out = run(&["new", "--yes", "--force"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    let all = stdout(&out) + &String::from_utf8_lossy(&out.stderr);
+    assert!(!all.contains("0123456789abcdef"), "{all}");
+    assert!(!all.contains("warning: your .env.local"), "{all}");
+    assert!(
+        all.contains("Only VITE_CONVEX_URL (in .env.local) and package.json"),
+        "{all}"
+    );
+}
