@@ -676,11 +676,18 @@ fn starter_rendered(planned: &[Planned], answers: &Answers) -> bool {
 /// peerDependencies`: @auth/core ^0.41.1, convex ^1.17.0). 2.0.0 is a
 /// rewrite with other peers (convex ^1.48.0) that the older release rows'
 /// CLIs do not meet.
+/// Where the Convex Auth files' contents are documented, online.
+pub const AUTH_DOCS_URL: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/blob/main/docs/database-and-auth.md#convex-auth-in-your-app"
+);
+
 pub const CONVEX_AUTH_PACKAGES: &str = "@convex-dev/auth@0.0.95 @auth/core@0.41.1";
 
 /// With auth=convex-auth: the library code the app adds (the scripts only
-/// make and set the keys). The file contents are in the README.
-fn auth_steps(answers: &Answers) -> String {
+/// make and set the keys). The files' contents are in the docs (online:
+/// users who installed from npm have no checkout).
+pub fn auth_steps(answers: &Answers) -> String {
     if answers.auth != answers::Auth::ConvexAuth {
         return String::new();
     }
@@ -699,7 +706,8 @@ fn auth_steps(answers: &Answers) -> String {
     };
     format!(
         "Convex Auth (auth=convex-auth): scripts/convex-deploy.sh sets JWT_PRIVATE_KEY, JWKS and SITE_URL;\n\
-         the app adds the library and its code (contents: README.md, \"Convex Auth in your app\"):\n  \
+         the app adds the library and its code (the files' contents: docs/database-and-auth.md, \"Convex Auth in \
+         your app\",\n  {AUTH_DOCS_URL}):\n  \
          {install} {CONVEX_AUTH_PACKAGES}\n  \
          # convex/auth.config.ts  the provider: domain process.env.CONVEX_SITE_URL, applicationID \"convex\"\n  \
          # convex/auth.ts         convexAuth({{ providers: [Password] }})\n  \

@@ -1185,6 +1185,11 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
             say!(out, "  {line}");
         }
     }
+    // Switched on now: the app-side steps `new` prints (the scripts only
+    // make and set the keys).
+    if plan.old.auth != plan.new.auth {
+        out.push_str(&crate::generate::auth_steps(&plan.new));
+    }
 }
 
 #[cfg(test)]
