@@ -350,7 +350,7 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
         )
         + &next_steps(dir, &answers, target);
     if target == Target::Project && starter_rendered(&planned, &answers) {
-        report.push_str(&starter_steps(&answers));
+        report.push_str(&starter_steps(&answers, &planned));
     }
     if target == Target::Project {
         report.push_str(&auth_steps(&answers));
@@ -718,12 +718,19 @@ pub fn auth_steps(answers: &Answers) -> String {
     )
 }
 
-fn starter_steps(answers: &Answers) -> String {
+fn starter_steps(answers: &Answers, planned: &[Planned]) -> String {
     let (Some(port), Some(var)) = (answers.frontend.dev_port(), answers.frontend.url_var()) else {
         return String::new();
     };
+    // The script as merged: an app's own `dev` is kept, and the starter's
+    // dev server is then `dev:frontend`.
+    let script = planned
+        .iter()
+        .find(|p| p.path == "package.json")
+        .and_then(|p| starter::dev_script(&String::from_utf8_lossy(&p.contents), answers.frontend))
+        .unwrap_or("dev");
     format!(
-        "Frontend ({}): after the steps above, `{} run dev` serves it on http://localhost:{port} \
+        "Frontend ({}): after the steps above, `{} run {script}` serves it on http://localhost:{port} \
          (it reads {var} from .env.local and shows what health:ping answers)\n",
         answers.frontend,
         answers.package_manager.as_str()
@@ -789,6 +796,17 @@ fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
             "  scripts/convex-deploy.sh   # deploy convex/ with convex dev --once"
         );
         let _ = writeln!(out, "  convex-scaffold doctor     # check everything");
+    }
+    if target == Target::Project {
+        // publish.sh pushes with the recorded --var values and refuses when
+        // `upgrade --check` finds coder/ stale (docs/coder.md, "Publishing").
+        let _ = writeln!(
+            out,
+            "Coder: coder/publish.sh   # pushes coder/ as template {} with the recorded --var values \
+             (see coder/README.md)",
+            answers.name
+        );
+        return out;
     }
     let _ = writeln!(
         out,

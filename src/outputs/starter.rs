@@ -101,6 +101,13 @@ pub fn apply(pkg: &mut Map<String, Value>, frontend: Frontend) -> Result<(), Str
                         if raise {
                             target.insert(name, wanted);
                         }
+                    } else if key == "scripts"
+                        && name == "dev"
+                        && target.get("dev").is_some_and(|dev| *dev != wanted)
+                    {
+                        // The app's own `dev` (its server) stays; the
+                        // starter's dev server gets a name of its own.
+                        target.entry(FRONTEND_DEV_SCRIPT).or_insert(wanted);
                     } else {
                         target.entry(name).or_insert(wanted);
                     }
@@ -112,6 +119,21 @@ pub fn apply(pkg: &mut Map<String, Value>, frontend: Frontend) -> Result<(), Str
         }
     }
     Ok(())
+}
+
+/// The script the starter's dev server gets when the app's package.json
+/// already has a `dev` script of its own.
+pub const FRONTEND_DEV_SCRIPT: &str = "dev:frontend";
+
+/// The package.json script (in `text`) that runs the starter's dev server:
+/// `dev`, or [`FRONTEND_DEV_SCRIPT`] when the app kept its own `dev`.
+pub fn dev_script(text: &str, frontend: Frontend) -> Option<&'static str> {
+    let wanted = fragment(frontend)?.get("scripts")?.get("dev")?.clone();
+    let pkg: Value = serde_json::from_str(text).ok()?;
+    let scripts = pkg.get("scripts")?;
+    ["dev", FRONTEND_DEV_SCRIPT]
+        .into_iter()
+        .find(|name| scripts.get(*name) == Some(&wanted))
 }
 
 /// [`apply`] on package.json text.

@@ -501,3 +501,34 @@ fn a_kept_self_hosted_env_local_is_quiet_and_its_key_unprinted() {
         "{all}"
     );
 }
+
+/// The starter asked for in an app whose own `dev` script starts its
+/// server: that script is kept, the starter's dev server gets
+/// `dev:frontend`, and the printed next step names the script that serves it.
+#[test]
+fn the_frontend_step_names_the_script_that_starts_the_starter() {
+    let sb = Sandbox::new();
+    let dir = sb.path("api");
+    express_app(&dir);
+    let out = run(&["new", "--yes", "--force", "--set", "frontend=vite"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    let pkg = json(&dir, "package.json");
+    assert_eq!(pkg["scripts"]["dev"], "node --watch index.js");
+    assert_eq!(pkg["scripts"]["dev:frontend"], "vite");
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("`npm run dev:frontend` serves it"),
+        "{printed}"
+    );
+    assert!(!printed.contains("run dev`"), "{printed}");
+
+    // A fresh project keeps `dev` for the starter, and says so.
+    let fresh = sb.path("fresh");
+    let out = run(&["new", "--yes"], &fresh);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(json(&fresh, "package.json")["scripts"]["dev"], "vite");
+    assert!(json(&fresh, "package.json")["scripts"]
+        .get("dev:frontend")
+        .is_none());
+    assert!(stdout(&out).contains("`pnpm run dev` serves it"));
+}
