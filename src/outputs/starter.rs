@@ -136,6 +136,46 @@ pub fn dev_script(text: &str, frontend: Frontend) -> Option<&'static str> {
         .find(|name| scripts.get(*name) == Some(&wanted))
 }
 
+/// The entries [`apply`] adds for `frontend` that `text` (a package.json)
+/// still holds with the starter's value, as dotted paths (`type "module"`,
+/// `devDependencies.vite`, `scripts.build`). `engines` is left out: the
+/// convex pin needs it too.
+pub fn leftovers(text: &str, frontend: Frontend) -> Vec<String> {
+    let (Some(fragment), Ok(Value::Object(pkg))) =
+        (fragment(frontend), serde_json::from_str::<Value>(text))
+    else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (key, value) in fragment {
+        match value {
+            Value::Object(_) if key == "engines" => {}
+            Value::Object(entries) => {
+                let Some(have) = pkg.get(&key).and_then(Value::as_object) else {
+                    continue;
+                };
+                for (name, wanted) in entries {
+                    if have.get(&name) == Some(&wanted) {
+                        found.push(format!("{key}.{name}"));
+                    }
+                    if key == "scripts"
+                        && name == "dev"
+                        && have.get(FRONTEND_DEV_SCRIPT) == Some(&wanted)
+                    {
+                        found.push(format!("{key}.{FRONTEND_DEV_SCRIPT}"));
+                    }
+                }
+            }
+            other => {
+                if pkg.get(&key) == Some(&other) {
+                    found.push(format!("{key} {other}"));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// [`apply`] on package.json text.
 pub fn apply_to_text(text: &str, frontend: Frontend) -> Result<String, String> {
     let mut value: Value =

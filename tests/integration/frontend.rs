@@ -532,3 +532,40 @@ fn the_frontend_step_names_the_script_that_starts_the_starter() {
         .is_none());
     assert!(stdout(&out).contains("`pnpm run dev` serves it"));
 }
+
+/// Dropping the starter (`upgrade --set frontend=none`) removes its files;
+/// the package.json entries it added stay (the app may use them) and the
+/// output names each one, but not the user's own or the convex ones.
+#[test]
+fn upgrade_to_no_frontend_names_the_starter_entries_left_in_package_json() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("app", &[]);
+    let mut pkg = json(&dir, "package.json");
+    pkg["dependencies"]["left-pad"] = "1.3.0".into();
+    std::fs::write(dir.join("package.json"), pkg.to_string()).unwrap();
+    let out = run(&["upgrade", "--set", "frontend=none"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!dir.join("vite.config.ts").exists());
+    let printed = stdout(&out);
+    let line = printed
+        .lines()
+        .find(|l| l.starts_with("frontend changed vite -> none"))
+        .unwrap_or_else(|| panic!("no note on package.json:\n{printed}"));
+    for entry in [
+        "type \"module\"",
+        "scripts.dev",
+        "scripts.build",
+        "dependencies.react",
+        "devDependencies.vite",
+        "devDependencies.@vitejs/plugin-react",
+    ] {
+        assert!(line.contains(entry), "{entry}: {line}");
+    }
+    for not in ["left-pad", "convex", "engines"] {
+        assert!(!line.contains(not), "{not}: {line}");
+    }
+    // What it names is really still there.
+    let pkg = json(&dir, "package.json");
+    assert_eq!(pkg["type"], "module");
+    assert!(pkg["devDependencies"].get("vite").is_some());
+}
