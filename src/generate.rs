@@ -268,11 +268,12 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     }
     let name = dir_name(dir)?;
     let mut given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
+    let mut folder_defaults = answers::RawAnswers::default();
     if target == Target::Project {
         adopt_package_manager(dir, &mut given)?;
-        adopt_no_frontend(dir, &mut given)?;
+        adopt_no_frontend(dir, &given, &mut folder_defaults)?;
     }
-    let raw = prompt::complete(given, &name, args.answers.yes)?;
+    let raw = prompt::complete(given, &name, args.answers.yes, &folder_defaults)?;
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
     for warning in answers::warnings(&answers) {
@@ -435,17 +436,21 @@ fn adopt_package_manager(dir: &Path, given: &mut answers::RawAnswers) -> Result<
 /// Rendering into an existing app whose package.json lists no frontend
 /// package (an API server, a CLI, ...): the default is frontend=none, so
 /// only Convex is wired: no starter, no react/vite, no `"type": "module"`.
-/// An explicit `--set frontend=...` (or `--answers`) wins.
-fn adopt_no_frontend(dir: &Path, given: &mut answers::RawAnswers) -> Result<()> {
+/// An explicit `--set frontend=...` (or `--answers`, or the prompt) wins.
+fn adopt_no_frontend(
+    dir: &Path,
+    given: &answers::RawAnswers,
+    defaults: &mut answers::RawAnswers,
+) -> Result<()> {
     if given.get("frontend").is_some() || dir.join(STATE_FILE).exists() {
         return Ok(());
     }
     if starter::package_json_lists_frontend(dir)? == Some(false) {
         crate::output::note(
-            "frontend = none, as package.json lists no frontend package: only Convex is wired (no starter app, \
-             package.json's \"type\" is kept); --set frontend=vite adds the Vite starter",
+            "frontend defaults to none, as package.json lists no frontend package: only Convex is wired (no \
+             starter app, package.json's \"type\" is kept); --set frontend=vite adds the Vite starter",
         );
-        given.values.insert("frontend".into(), "none".to_owned());
+        defaults.values.insert("frontend".into(), "none".to_owned());
     }
     Ok(())
 }

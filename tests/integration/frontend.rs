@@ -385,7 +385,7 @@ fn an_existing_app_without_a_frontend_gets_convex_only() {
     assert!(out.status.success(), "{out:?}");
     let printed = stdout(&out);
     let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("frontend = none"), "{said}");
+    assert!(said.contains("frontend defaults to none"), "{said}");
     assert!(said.contains("--set frontend=vite"), "{said}");
     for file in VITE_FILES {
         assert!(!dir.join(file).exists(), "{file} added to the user's app");
@@ -411,7 +411,7 @@ fn an_explicit_frontend_wins_over_the_existing_app_default() {
     express_app(&dir);
     let out = run(&["new", "--yes", "--force", "--set", "frontend=vite"], &dir);
     assert!(out.status.success(), "{out:?}");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("frontend = none"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("frontend defaults to none"));
     assert!(dir.join("vite.config.ts").exists());
     assert_eq!(json(&dir, "package.json")["type"], "module");
 }
@@ -568,4 +568,17 @@ fn upgrade_to_no_frontend_names_the_starter_entries_left_in_package_json() {
     let pkg = json(&dir, "package.json");
     assert_eq!(pkg["type"], "module");
     assert!(pkg["devDependencies"].get("vite").is_some());
+}
+
+/// Without a terminal and without --yes, `new` lists what it would ask:
+/// the frontend, with this folder's default.
+#[test]
+fn without_a_terminal_the_listed_frontend_default_is_none_for_such_an_app() {
+    let sb = Sandbox::new();
+    let dir = sb.path("api");
+    express_app(&dir);
+    let out = run(&["new", "--force"], &dir);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("  frontend [default: \"none\"]"), "{said}");
 }
