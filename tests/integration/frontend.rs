@@ -521,6 +521,12 @@ fn the_frontend_step_names_the_script_that_starts_the_starter() {
         "{printed}"
     );
     assert!(!printed.contains("run dev`"), "{printed}");
+    // The starter's scripts are not described as the convex ones.
+    assert!(
+        printed
+            .contains("scripts: added dev:frontend, build, preview, typecheck (the starter app's"),
+        "{printed}"
+    );
 
     // A fresh project keeps `dev` for the starter, and says so.
     let fresh = sb.path("fresh");
