@@ -268,6 +268,7 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     }
     let mut name = dir_name(dir)?;
     let mut given = with_release(args.release.as_deref(), answers::given(&args.answers)?)?;
+    let mut folder_defaults = answers::RawAnswers::default();
     if target == Target::Project {
         if let Some(package_name) = package_json_name(dir) {
             if given.get("name").is_none() && package_name != answers::slugify_name(&name) {
@@ -278,8 +279,9 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
             name = package_name;
         }
         adopt_package_manager(dir, &mut given)?;
+        adopt_no_frontend(dir, &given, &mut folder_defaults)?;
     }
-    let raw = prompt::complete(given, &name, args.answers.yes)?;
+    let raw = prompt::complete(given, &name, args.answers.yes, &folder_defaults)?;
     let answers = answers::validate_or_usage(&raw)?;
     answers::check_pins(&answers, args.answers.allow_known_bad)?;
     for warning in answers::warnings(&answers) {
@@ -344,16 +346,31 @@ pub fn run(args: &GenerateArgs, target: Target) -> Result<Outcome> {
     let planned = plan(dir, &tree, &answers)?;
     if args.dry_run {
         let header = format!("dry run: nothing is written to {}\n", dir.display());
-        let note = frontend_note(&answers, existing_frontend.as_deref(), true);
-        crate::output::emit(&(header + &plan_report(&planned, true) + &note))?;
+        let (env_note, url_wired) = kept_env_local_note(dir, &planned, &tree, &answers, true);
+        let note = frontend_note(
+            &answers,
+            existing_frontend.as_deref(),
+            url_wired,
+            !env_note.is_empty(),
+            true,
+        );
+        crate::output::emit(&(header + &plan_report(&planned, true) + &env_note + &note))?;
         return Ok(Outcome::Success);
     }
     tree::write_all(dir, &writes_for(&planned))?;
+    let (env_note, url_wired) = kept_env_local_note(dir, &planned, &tree, &answers, false);
     let mut report = plan_report(&planned, false)
-        + &frontend_note(&answers, existing_frontend.as_deref(), false)
+        + &env_note
+        + &frontend_note(
+            &answers,
+            existing_frontend.as_deref(),
+            url_wired,
+            !env_note.is_empty(),
+            false,
+        )
         + &next_steps(dir, &answers, target);
     if target == Target::Project && starter_rendered(&planned, &answers) {
-        report.push_str(&starter_steps(&answers));
+        report.push_str(&starter_steps(&answers, &planned));
     }
     if target == Target::Project {
         report.push_str(&auth_steps(&answers));
@@ -444,6 +461,28 @@ fn adopt_package_manager(dir: &Path, given: &mut answers::RawAnswers) -> Result<
     Ok(())
 }
 
+/// Rendering into an existing app whose package.json lists no frontend
+/// package (an API server, a CLI, ...): the default is frontend=none, so
+/// only Convex is wired: no starter, no react/vite, no `"type": "module"`.
+/// An explicit `--set frontend=...` (or `--answers`, or the prompt) wins.
+fn adopt_no_frontend(
+    dir: &Path,
+    given: &answers::RawAnswers,
+    defaults: &mut answers::RawAnswers,
+) -> Result<()> {
+    if given.get("frontend").is_some() || dir.join(STATE_FILE).exists() {
+        return Ok(());
+    }
+    if starter::package_json_lists_frontend(dir)? == Some(false) {
+        crate::output::note(
+            "frontend defaults to none, as package.json lists no frontend package: only Convex is wired (no \
+             starter app, package.json's \"type\" is kept); --set frontend=vite adds the Vite starter",
+        );
+        defaults.values.insert("frontend".into(), "none".to_owned());
+    }
+    Ok(())
+}
+
 /// The pins of a `--release` row under the given answers (pin keys given
 /// with `--answers` or `--set` win, as `--set` wins over `upgrade --release`).
 fn with_release(release: Option<&str>, given: answers::RawAnswers) -> Result<answers::RawAnswers> {
@@ -512,20 +551,148 @@ fn initial_database(dir: &Path, answers: &Answers) -> Result<answers::Database> 
     Ok(state.scaffold.initial_database)
 }
 
+/// A `.env.local` the user already had is kept as is (secrets are never
+/// replaced). When it does not hold what the project needs — a Convex cloud
+/// `CONVEX_DEPLOYMENT`, another frontend URL, no self-hosted lines — this
+/// says so, naming the keys (never their values) and the lines the tool would
+/// have written. Also returns whether the frontend URL in the kept file is the
+/// rendered one (so the output may say it was wired).
+fn kept_env_local_note(
+    dir: &Path,
+    planned: &[Planned],
+    tree: &Tree,
+    answers: &Answers,
+    dry_run: bool,
+) -> (String, bool) {
+    use std::fmt::Write as _;
+    const ENV_LOCAL: &str = ".env.local";
+    let Some(old) = planned
+        .iter()
+        .find(|p| p.path == ENV_LOCAL && p.action == Action::KeepSecret)
+        .and_then(|p| p.old.as_deref())
+    else {
+        return (String::new(), true);
+    };
+    let Some(rendered) = tree.files.get(ENV_LOCAL) else {
+        return (String::new(), true);
+    };
+    let old = crate::doctor::dotenv::parse(&String::from_utf8_lossy(old));
+    let rendered_text = String::from_utf8_lossy(&rendered.contents).into_owned();
+    let rendered = crate::doctor::dotenv::parse(&rendered_text);
+    let url_vars = ["CONVEX_SELF_HOSTED_URL"]
+        .into_iter()
+        .chain(answers.frontend.url_var());
+    let mut problems = Vec::new();
+    if old.non_empty("CONVEX_DEPLOYMENT").is_some() {
+        problems.push(
+            "CONVEX_DEPLOYMENT is set (a Convex cloud deployment): delete that line; beside the self-hosted \
+             variables it sends the convex CLI to Convex cloud, and scripts/convex-deploy.sh refuses to run \
+             while it is there"
+                .to_owned(),
+        );
+    }
+    let mut url_wired = true;
+    for key in url_vars {
+        let want = rendered.get(key).unwrap_or_default();
+        let have = old.get(key);
+        if have != Some(want) && Some(key) == answers.frontend.url_var() {
+            url_wired = false;
+        }
+        // Another self-hosted URL (a Coder workspace's, a moved port) is the
+        // user's to keep; scripts/convex-up.sh keeps it in step.
+        match have {
+            Some(have) if have.contains(".convex.cloud") || have.contains(".convex.site") => {
+                problems.push(format!(
+                    "{key} is a Convex cloud URL, not this project's backend"
+                ));
+            }
+            None => problems.push(format!("{key} is not set")),
+            Some(_) => {}
+        }
+    }
+    if old.get("CONVEX_SELF_HOSTED_ADMIN_KEY").is_none() {
+        problems.push("CONVEX_SELF_HOSTED_ADMIN_KEY is not set".to_owned());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = fs::metadata(dir.join(ENV_LOCAL)) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                problems.push(format!(
+                    "its mode is {mode:04o}, but it will hold the admin key: chmod 600 .env.local"
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        return (String::new(), url_wired);
+    }
+    let kept = if dry_run { "would be kept" } else { "was kept" };
+    let mut out = format!(
+        "\nwarning: your .env.local {kept} as it is (secrets are never replaced), and it is not set up for \
+         this self-hosted backend (values not shown):\n"
+    );
+    for problem in &problems {
+        let _ = writeln!(out, "  - {problem}");
+    }
+    out.push_str(
+        "Put these lines there instead (scripts/convex-up.sh fills in the admin key and keeps the URLs in step):\n",
+    );
+    for line in rendered_text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        // Never print a secret: the admin key line is shown empty.
+        let line = match line.split_once('=') {
+            Some((key, _)) if key.trim() == "CONVEX_SELF_HOSTED_ADMIN_KEY" => format!("{key}="),
+            _ => line.to_owned(),
+        };
+        let _ = writeln!(out, "  {line}");
+    }
+    (out, url_wired)
+}
+
 /// Says what happens to the frontend when the folder already has one.
-fn frontend_note(answers: &Answers, existing_frontend: Option<&str>, dry_run: bool) -> String {
+fn frontend_note(
+    answers: &Answers,
+    existing_frontend: Option<&str>,
+    url_wired: bool,
+    env_warned: bool,
+    dry_run: bool,
+) -> String {
     let (Some(reason), Some(var)) = (existing_frontend, answers.frontend.url_var()) else {
         return String::new();
     };
-    let (added, touched, wired) = if dry_run {
-        ("would be added", "would not be touched", "would be wired")
+    let (added, touched, wired, was_wired, kept) = if dry_run {
+        (
+            "would be added",
+            "would not be touched",
+            "would be wired",
+            "would be wired",
+            "would not be changed",
+        )
     } else {
-        ("was added", "were not touched", "were wired")
+        (
+            "was added",
+            "were not touched",
+            "were wired",
+            "was wired",
+            "was not changed",
+        )
+    };
+    let what = if url_wired {
+        format!("Only {var} (in .env.local) and package.json (convex pin, scripts) {wired}")
+    } else {
+        format!(
+            "Only package.json (convex pin, scripts) {was_wired}; {var} in your .env.local {kept}{}",
+            if env_warned { " (see the warning above)" } else { "" }
+        )
     };
     format!(
         "\nFrontend: {reason}, so no {} starter app {added} and your app's files {touched}. \
-         Only {var} (in .env.local) and package.json (convex pin, scripts) {wired}; read the Convex URL \
-         from {var} in your app.\n",
+         {what}; read the Convex URL from {var} in your app.\n",
         answers.frontend
     )
 }
@@ -542,11 +709,18 @@ fn starter_rendered(planned: &[Planned], answers: &Answers) -> bool {
 /// peerDependencies`: @auth/core ^0.41.1, convex ^1.17.0). 2.0.0 is a
 /// rewrite with other peers (convex ^1.48.0) that the older release rows'
 /// CLIs do not meet.
+/// Where the Convex Auth files' contents are documented, online.
+pub const AUTH_DOCS_URL: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/blob/main/docs/database-and-auth.md#convex-auth-in-your-app"
+);
+
 pub const CONVEX_AUTH_PACKAGES: &str = "@convex-dev/auth@0.0.95 @auth/core@0.41.1";
 
 /// With auth=convex-auth: the library code the app adds (the scripts only
-/// make and set the keys). The file contents are in the README.
-fn auth_steps(answers: &Answers) -> String {
+/// make and set the keys). The files' contents are in the docs (online:
+/// users who installed from npm have no checkout).
+pub fn auth_steps(answers: &Answers) -> String {
     if answers.auth != answers::Auth::ConvexAuth {
         return String::new();
     }
@@ -565,7 +739,8 @@ fn auth_steps(answers: &Answers) -> String {
     };
     format!(
         "Convex Auth (auth=convex-auth): scripts/convex-deploy.sh sets JWT_PRIVATE_KEY, JWKS and SITE_URL;\n\
-         the app adds the library and its code (contents: README.md, \"Convex Auth in your app\"):\n  \
+         the app adds the library and its code (the files' contents: docs/database-and-auth.md, \"Convex Auth in \
+         your app\",\n  {AUTH_DOCS_URL}):\n  \
          {install} {CONVEX_AUTH_PACKAGES}\n  \
          # convex/auth.config.ts  the provider: domain process.env.CONVEX_SITE_URL, applicationID \"convex\"\n  \
          # convex/auth.ts         convexAuth({{ providers: [Password] }})\n  \
@@ -576,12 +751,19 @@ fn auth_steps(answers: &Answers) -> String {
     )
 }
 
-fn starter_steps(answers: &Answers) -> String {
+fn starter_steps(answers: &Answers, planned: &[Planned]) -> String {
     let (Some(port), Some(var)) = (answers.frontend.dev_port(), answers.frontend.url_var()) else {
         return String::new();
     };
+    // The script as merged: an app's own `dev` is kept, and the starter's
+    // dev server is then `dev:frontend`.
+    let script = planned
+        .iter()
+        .find(|p| p.path == "package.json")
+        .and_then(|p| starter::dev_script(&String::from_utf8_lossy(&p.contents), answers.frontend))
+        .unwrap_or("dev");
     format!(
-        "Frontend ({}): after the steps above, `{} run dev` serves it on http://localhost:{port} \
+        "Frontend ({}): after the steps above, `{} run {script}` serves it on http://localhost:{port} \
          (it reads {var} from .env.local and shows what health:ping answers)\n",
         answers.frontend,
         answers.package_manager.as_str()
@@ -650,6 +832,17 @@ fn next_steps(dir: &Path, answers: &Answers, target: Target) -> String {
             "  scripts/convex-deploy.sh   # deploy convex/ with convex dev --once"
         );
         let _ = writeln!(out, "  convex-scaffold doctor     # check everything");
+    }
+    if target == Target::Project {
+        // publish.sh pushes with the recorded --var values and refuses when
+        // `upgrade --check` finds coder/ stale (docs/coder.md, "Publishing").
+        let _ = writeln!(
+            out,
+            "Coder: coder/publish.sh   # pushes coder/ as template {} with the recorded --var values \
+             (see coder/README.md)",
+            answers.name
+        );
+        return out;
     }
     let _ = writeln!(
         out,

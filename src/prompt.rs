@@ -131,16 +131,25 @@ pub fn would_ask(given: &RawAnswers) -> Vec<&'static str> {
 }
 
 /// Completes `given` with prompts (or defaults with `yes`) and defaults.
-pub fn complete(given: RawAnswers, dir_name: &str, yes: bool) -> Result<RawAnswers> {
+/// `defaults` are this folder's own defaults (e.g. `frontend = none` for an
+/// existing app without a frontend): still asked, offered first.
+pub fn complete(
+    given: RawAnswers,
+    dir_name: &str,
+    yes: bool,
+    defaults: &RawAnswers,
+) -> Result<RawAnswers> {
+    let mut with_folder_defaults = defaults.clone();
+    with_folder_defaults.overlay(&given);
     if yes {
-        return Ok(answers::with_defaults(&given, dir_name));
+        return Ok(answers::with_defaults(&with_folder_defaults, dir_name));
     }
     let missing = would_ask(&given);
     if missing.is_empty() {
         return Ok(answers::with_defaults(&given, dir_name));
     }
     if !std::io::stdin().is_terminal() {
-        let defaults = answers::with_defaults(&given, dir_name);
+        let defaults = answers::with_defaults(&with_folder_defaults, dir_name);
         let lines: Vec<String> = missing
             .iter()
             .map(|key| {
@@ -164,17 +173,17 @@ pub fn complete(given: RawAnswers, dir_name: &str, yes: bool) -> Result<RawAnswe
             lines.join("\n")
         )));
     }
-    ask(given, dir_name)
+    ask(given, dir_name, defaults)
 }
 
-fn ask(raw: RawAnswers, dir_name: &str) -> Result<RawAnswers> {
+fn ask(raw: RawAnswers, dir_name: &str, defaults: &RawAnswers) -> Result<RawAnswers> {
     PROMPTING.store(true, Ordering::SeqCst);
-    let result = ask_each(raw, dir_name);
+    let result = ask_each(raw, dir_name, defaults);
     PROMPTING.store(false, Ordering::SeqCst);
     result
 }
 
-fn ask_each(mut raw: RawAnswers, dir_name: &str) -> Result<RawAnswers> {
+fn ask_each(mut raw: RawAnswers, dir_name: &str, defaults: &RawAnswers) -> Result<RawAnswers> {
     let theme = ColorfulTheme::default();
     for key in PROMPTED {
         if raw.values.contains_key(*key) {
@@ -183,7 +192,9 @@ fn ask_each(mut raw: RawAnswers, dir_name: &str) -> Result<RawAnswers> {
         if S3_KEYS.contains(key) && raw.get("storage") != Some("s3") {
             continue;
         }
-        let default = answers::default_for(key, dir_name, &raw);
+        let default = defaults
+            .get(key)
+            .map_or_else(|| answers::default_for(key, dir_name, &raw), str::to_owned);
         let value = if let Some(options) = choices(key) {
             let index = options.iter().position(|o| *o == default).unwrap_or(0);
             let picked = answered(

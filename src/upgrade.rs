@@ -1223,6 +1223,29 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
             say!(out, "  {line}");
         }
     }
+    // Switched on now: the app-side steps `new` prints (the scripts only
+    // make and set the keys).
+    if plan.old.auth != plan.new.auth {
+        out.push_str(&crate::generate::auth_steps(&plan.new));
+    }
+    // The starter's package.json entries stay (your app may use them): say
+    // which, so they can be removed by hand.
+    if plan.old.frontend != plan.new.frontend {
+        let package = fs::read_to_string(dir.join("package.json")).unwrap_or_default();
+        let left = starter::leftovers(&package, plan.old.frontend);
+        if !left.is_empty() {
+            say!(
+                out,
+                "frontend changed {} -> {}: package.json keeps what the {} starter added ({}); remove them \
+                 if your app does not use them, then run {} install",
+                plan.old.frontend,
+                plan.new.frontend,
+                plan.old.frontend,
+                left.join(", "),
+                plan.new.package_manager
+            );
+        }
+    }
 }
 
 #[cfg(test)]

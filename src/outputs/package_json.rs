@@ -176,10 +176,19 @@ pub fn describe_changes(old: &str, new: &str) -> Vec<String> {
         };
         lines.push(format!("{change} ({})", why(path)));
     }
-    if !added_scripts.is_empty() {
+    let (convex_scripts, starter_scripts): (Vec<String>, Vec<String>) = added_scripts
+        .into_iter()
+        .partition(|name| scripts().iter().any(|(own, _)| own == name));
+    if !convex_scripts.is_empty() {
         lines.push(format!(
-            "scripts: added {} (they run the generated scripts/convex-*.sh)",
-            added_scripts.join(", ")
+            "scripts: added {} (they run the generated scripts/convex-*.sh and the convex CLI)",
+            convex_scripts.join(", ")
+        ));
+    }
+    if !starter_scripts.is_empty() {
+        lines.push(format!(
+            "scripts: added {} (the starter app's dev server, build and checks)",
+            starter_scripts.join(", ")
         ));
     }
     lines

@@ -101,6 +101,13 @@ pub fn apply(pkg: &mut Map<String, Value>, frontend: Frontend) -> Result<(), Str
                         if raise {
                             target.insert(name, wanted);
                         }
+                    } else if key == "scripts"
+                        && name == "dev"
+                        && target.get("dev").is_some_and(|dev| *dev != wanted)
+                    {
+                        // The app's own `dev` (its server) stays; the
+                        // starter's dev server gets a name of its own.
+                        target.entry(FRONTEND_DEV_SCRIPT).or_insert(wanted);
                     } else {
                         target.entry(name).or_insert(wanted);
                     }
@@ -112,6 +119,61 @@ pub fn apply(pkg: &mut Map<String, Value>, frontend: Frontend) -> Result<(), Str
         }
     }
     Ok(())
+}
+
+/// The script the starter's dev server gets when the app's package.json
+/// already has a `dev` script of its own.
+pub const FRONTEND_DEV_SCRIPT: &str = "dev:frontend";
+
+/// The package.json script (in `text`) that runs the starter's dev server:
+/// `dev`, or [`FRONTEND_DEV_SCRIPT`] when the app kept its own `dev`.
+pub fn dev_script(text: &str, frontend: Frontend) -> Option<&'static str> {
+    let wanted = fragment(frontend)?.get("scripts")?.get("dev")?.clone();
+    let pkg: Value = serde_json::from_str(text).ok()?;
+    let scripts = pkg.get("scripts")?;
+    ["dev", FRONTEND_DEV_SCRIPT]
+        .into_iter()
+        .find(|name| scripts.get(*name) == Some(&wanted))
+}
+
+/// The entries [`apply`] adds for `frontend` that `text` (a package.json)
+/// still holds with the starter's value, as dotted paths (`type "module"`,
+/// `devDependencies.vite`, `scripts.build`). `engines` is left out: the
+/// convex pin needs it too.
+pub fn leftovers(text: &str, frontend: Frontend) -> Vec<String> {
+    let (Some(fragment), Ok(Value::Object(pkg))) =
+        (fragment(frontend), serde_json::from_str::<Value>(text))
+    else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (key, value) in fragment {
+        match value {
+            Value::Object(_) if key == "engines" => {}
+            Value::Object(entries) => {
+                let Some(have) = pkg.get(&key).and_then(Value::as_object) else {
+                    continue;
+                };
+                for (name, wanted) in entries {
+                    if have.get(&name) == Some(&wanted) {
+                        found.push(format!("{key}.{name}"));
+                    }
+                    if key == "scripts"
+                        && name == "dev"
+                        && have.get(FRONTEND_DEV_SCRIPT) == Some(&wanted)
+                    {
+                        found.push(format!("{key}.{FRONTEND_DEV_SCRIPT}"));
+                    }
+                }
+            }
+            other => {
+                if pkg.get(&key) == Some(&other) {
+                    found.push(format!("{key} {other}"));
+                }
+            }
+        }
+    }
+    found
 }
 
 /// [`apply`] on package.json text.
@@ -156,6 +218,24 @@ const FRONTEND_FILES: &[&str] = &[
     "pages",
     "src",
 ];
+
+/// Whether the package.json in `dir` lists a frontend package: `None` when
+/// there is no package.json (or it is not a JSON object), so no app to judge.
+pub fn package_json_lists_frontend(dir: &Path) -> Result<Option<bool>> {
+    let Some(bytes) = crate::tree::read_existing(dir, "package.json")? else {
+        return Ok(None);
+    };
+    let Ok(Value::Object(pkg)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Ok(None);
+    };
+    Ok(Some(["dependencies", "devDependencies"].iter().any(
+        |section| {
+            pkg.get(*section)
+                .and_then(Value::as_object)
+                .is_some_and(|deps| FRONTEND_PACKAGES.iter().any(|n| deps.contains_key(*n)))
+        },
+    )))
+}
 
 /// Why `dir` already holds a frontend (so no starter is added), or `None`.
 /// A project this tool rendered with its starter counts as having none: the

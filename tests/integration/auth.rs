@@ -760,3 +760,75 @@ fn doctor_checks_the_key_files_and_the_deployment_without_printing_a_key() {
         .contains("JWT_PRIVATE_KEY in .env.local"));
     assert!(!text.contains(&body[..40]), "the doctor printed the key");
 }
+
+/// The app-side Convex Auth steps from `new`'s output, to its end.
+fn auth_block(printed: &str) -> String {
+    let start = printed
+        .find("Convex Auth (auth=convex-auth)")
+        .unwrap_or_else(|| panic!("no Convex Auth steps:\n{printed}"));
+    printed[start..].to_owned()
+}
+
+/// Switching auth on later prints the same app-side steps `new` prints, and
+/// their pointer to the files' contents names a section that exists, in a
+/// place a user who installed from npm can read (not a README they lack).
+#[test]
+fn upgrade_to_convex_auth_prints_the_app_steps_new_prints() {
+    let sb = Sandbox::new();
+    let with_auth = sb.path("with-auth");
+    let out = bin()
+        .args(["new", "--yes", "--set", "auth=convex-auth"])
+        .arg(&with_auth)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let from_new = auth_block(&String::from_utf8_lossy(&out.stdout));
+
+    let later = sb.new_project("later", &[]);
+    let out = bin()
+        .args(["upgrade", "--set", "auth=convex-auth"])
+        .arg(&later)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let from_upgrade = auth_block(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(from_upgrade, from_new);
+    for needed in [
+        "@convex-dev/auth@0.0.95",
+        "convex/auth.config.ts",
+        "convex/auth.ts",
+        "convex/http.ts",
+        "convex/schema.ts",
+        "ConvexAuthProvider",
+    ] {
+        assert!(from_upgrade.contains(needed), "{needed}:\n{from_upgrade}");
+    }
+    // The pointer: docs/database-and-auth.md's section, also online.
+    assert!(!from_new.contains("README.md"), "{from_new}");
+    let section = "\"Convex Auth in your app\"";
+    assert!(
+        from_new.contains(&format!("docs/database-and-auth.md, {section}")),
+        "{from_new}"
+    );
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/database-and-auth.md"),
+    )
+    .unwrap();
+    assert!(doc.contains("\n## Convex Auth in your app\n"));
+    assert!(
+        from_new.contains(&format!(
+            "{}/blob/main/docs/database-and-auth.md#convex-auth-in-your-app",
+            env!("CARGO_PKG_REPOSITORY")
+        )),
+        "{from_new}"
+    );
+
+    // Unchanged auth prints no steps again.
+    let out = bin()
+        .args(["upgrade", "--set", "storage=local"])
+        .arg(&with_auth)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Convex Auth (auth=convex-auth)"));
+}

@@ -175,8 +175,9 @@ fn next_steps_work_when_followed_in_order() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("  cd demo\n"), "{stdout}");
-    assert!(stdout.contains("-d coder "), "{stdout}");
-    assert!(!stdout.contains("-d demo/coder"), "{stdout}");
+    // After the `cd`: coder/publish.sh, relative to the project.
+    assert!(stdout.contains("\nCoder: coder/publish.sh "), "{stdout}");
+    assert!(!stdout.contains("demo/coder"), "{stdout}");
 
     let here = sb.path("here");
     std::fs::create_dir(&here).unwrap();
@@ -188,7 +189,7 @@ fn next_steps_work_when_followed_in_order() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains("cd ."), "{stdout}");
-    assert!(stdout.contains("-d coder "), "{stdout}");
+    assert!(stdout.contains("\nCoder: coder/publish.sh "), "{stdout}");
 
     // A folder name with a space is quoted.
     let out = bin()

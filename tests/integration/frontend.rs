@@ -359,3 +359,232 @@ fn upgrade_with_overlapping_starter_edits_writes_markers() {
     let merged = text(&dir, "src/App.tsx");
     assert!(merged.contains("<<<<<<< yours\n// My header"), "{merged}");
 }
+
+/// An existing Node app without a frontend (an Express server): adding
+/// Convex wires Convex only. No starter, no react/vite, no `"type":
+/// "module"` (which would break its `require`), and the output says why.
+fn express_app(dir: &Path) -> &'static str {
+    std::fs::create_dir_all(dir).unwrap();
+    let user_pkg = "{\n  \"name\": \"api\",\n  \"scripts\": { \"dev\": \"node --watch index.js\" },\n  \"dependencies\": { \"express\": \"^4.19.0\" }\n}\n";
+    std::fs::write(dir.join("package.json"), user_pkg).unwrap();
+    std::fs::write(dir.join("package-lock.json"), "{\"lockfileVersion\": 3}\n").unwrap();
+    std::fs::write(
+        dir.join("index.js"),
+        "const express = require('express');\n",
+    )
+    .unwrap();
+    user_pkg
+}
+
+#[test]
+fn an_existing_app_without_a_frontend_gets_convex_only() {
+    let sb = Sandbox::new();
+    let dir = sb.path("api");
+    express_app(&dir);
+    let out = run(&["new", "--yes", "--force"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    let printed = stdout(&out);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("frontend defaults to none"), "{said}");
+    assert!(said.contains("--set frontend=vite"), "{said}");
+    for file in VITE_FILES {
+        assert!(!dir.join(file).exists(), "{file} added to the user's app");
+    }
+    let pkg = json(&dir, "package.json");
+    assert!(pkg.get("type").is_none(), "{pkg}");
+    assert!(pkg.get("devDependencies").is_none(), "{pkg}");
+    assert!(pkg["dependencies"].get("react").is_none(), "{pkg}");
+    assert!(pkg["scripts"].get("build").is_none(), "{pkg}");
+    assert_eq!(pkg["scripts"]["dev"], "node --watch index.js");
+    assert_eq!(pkg["dependencies"]["convex"], "1.51.0");
+    assert!(!printed.contains("type: added"), "{printed}");
+    assert!(!printed.contains("run dev"), "{printed}");
+    assert!(!parse_dotenv(&text(&dir, ".env.local")).contains_key("VITE_CONVEX_URL"));
+    let state = text(&dir, "convex-scaffold.toml");
+    assert!(state.contains("frontend = \"none\""), "{state}");
+}
+
+#[test]
+fn an_explicit_frontend_wins_over_the_existing_app_default() {
+    let sb = Sandbox::new();
+    let dir = sb.path("api");
+    express_app(&dir);
+    let out = run(&["new", "--yes", "--force", "--set", "frontend=vite"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("frontend defaults to none"));
+    assert!(dir.join("vite.config.ts").exists());
+    assert_eq!(json(&dir, "package.json")["type"], "module");
+}
+
+/// A Vite app that was on Convex cloud: its .env.local is kept (secrets are
+/// never replaced), so `new` must not claim it wired the URL; it warns,
+/// naming the keys (never their values) and the lines to put there instead.
+#[test]
+fn a_kept_cloud_env_local_is_warned_about_and_not_claimed_wired() {
+    let sb = Sandbox::new();
+    let dir = sb.path("web");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        "{\"name\":\"web\",\"dependencies\":{\"react\":\"^19.0.0\"},\"devDependencies\":{\"vite\":\"^6.0.0\"}}\n",
+    )
+    .unwrap();
+    let env = "CONVEX_DEPLOYMENT=dev:happy-otter-123 # team: me\nVITE_CONVEX_URL=https://happy-otter-123.convex.cloud\n";
+    std::fs::write(dir.join(".env.local"), env).unwrap();
+    for dry in [true, false] {
+        let args: &[&str] = if dry {
+            &["new", "--yes", "--force", "--dry-run"]
+        } else {
+            &["new", "--yes", "--force"]
+        };
+        let out = run(args, &dir);
+        assert!(out.status.success(), "{out:?}");
+        let all = stdout(&out) + &String::from_utf8_lossy(&out.stderr);
+        assert!(!all.contains("happy-otter"), "a value was printed:\n{all}");
+        assert!(
+            !all.contains("Only VITE_CONVEX_URL (in .env.local)"),
+            "claims the URL was wired:\n{all}"
+        );
+        let warning = all
+            .split("warning: your .env.local")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no .env.local warning:\n{all}"));
+        assert!(warning.contains("CONVEX_DEPLOYMENT is set"), "{warning}");
+        assert!(
+            warning.contains("VITE_CONVEX_URL is a Convex cloud URL"),
+            "{warning}"
+        );
+        assert!(warning.contains("chmod 600 .env.local"), "{warning}");
+        assert!(
+            warning.contains("\n  CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\n"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("\n  CONVEX_SELF_HOSTED_ADMIN_KEY=\n"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("\n  VITE_CONVEX_URL=http://127.0.0.1:3210\n"),
+            "{warning}"
+        );
+    }
+    assert_eq!(text(&dir, ".env.local"), env, "the user's file changed");
+}
+
+/// A kept .env.local that already holds the self-hosted lines gets no
+/// warning, and its admin key is never printed.
+#[test]
+fn a_kept_self_hosted_env_local_is_quiet_and_its_key_unprinted() {
+    let sb = Sandbox::new();
+    let dir = sb.path("web");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        "{\"name\":\"web\",\"dependencies\":{\"react\":\"^19.0.0\"}}\n",
+    )
+    .unwrap();
+    let env = "CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\nCONVEX_SELF_HOSTED_ADMIN_KEY=convex-self-hosted|0123456789abcdef\nVITE_CONVEX_URL=http://127.0.0.1:3210\n";
+    std::fs::write(dir.join(".env.local"), env).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(
+        dir.join(".env.local"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let out = run(&["new", "--yes", "--force"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    let all = stdout(&out) + &String::from_utf8_lossy(&out.stderr);
+    assert!(!all.contains("0123456789abcdef"), "{all}");
+    assert!(!all.contains("warning: your .env.local"), "{all}");
+    assert!(
+        all.contains("Only VITE_CONVEX_URL (in .env.local) and package.json"),
+        "{all}"
+    );
+}
+
+/// The starter asked for in an app whose own `dev` script starts its
+/// server: that script is kept, the starter's dev server gets
+/// `dev:frontend`, and the printed next step names the script that serves it.
+#[test]
+fn the_frontend_step_names_the_script_that_starts_the_starter() {
+    let sb = Sandbox::new();
+    let dir = sb.path("api");
+    express_app(&dir);
+    let out = run(&["new", "--yes", "--force", "--set", "frontend=vite"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    let pkg = json(&dir, "package.json");
+    assert_eq!(pkg["scripts"]["dev"], "node --watch index.js");
+    assert_eq!(pkg["scripts"]["dev:frontend"], "vite");
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("`npm run dev:frontend` serves it"),
+        "{printed}"
+    );
+    assert!(!printed.contains("run dev`"), "{printed}");
+    // The starter's scripts are not described as the convex ones.
+    assert!(
+        printed
+            .contains("scripts: added dev:frontend, build, preview, typecheck (the starter app's"),
+        "{printed}"
+    );
+
+    // A fresh project keeps `dev` for the starter, and says so.
+    let fresh = sb.path("fresh");
+    let out = run(&["new", "--yes"], &fresh);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(json(&fresh, "package.json")["scripts"]["dev"], "vite");
+    assert!(json(&fresh, "package.json")["scripts"]
+        .get("dev:frontend")
+        .is_none());
+    assert!(stdout(&out).contains("`pnpm run dev` serves it"));
+}
+
+/// Dropping the starter (`upgrade --set frontend=none`) removes its files;
+/// the package.json entries it added stay (the app may use them) and the
+/// output names each one, but not the user's own or the convex ones.
+#[test]
+fn upgrade_to_no_frontend_names_the_starter_entries_left_in_package_json() {
+    let sb = Sandbox::new();
+    let dir = sb.new_project("app", &[]);
+    let mut pkg = json(&dir, "package.json");
+    pkg["dependencies"]["left-pad"] = "1.3.0".into();
+    std::fs::write(dir.join("package.json"), pkg.to_string()).unwrap();
+    let out = run(&["upgrade", "--set", "frontend=none"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!dir.join("vite.config.ts").exists());
+    let printed = stdout(&out);
+    let line = printed
+        .lines()
+        .find(|l| l.starts_with("frontend changed vite -> none"))
+        .unwrap_or_else(|| panic!("no note on package.json:\n{printed}"));
+    for entry in [
+        "type \"module\"",
+        "scripts.dev",
+        "scripts.build",
+        "dependencies.react",
+        "devDependencies.vite",
+        "devDependencies.@vitejs/plugin-react",
+    ] {
+        assert!(line.contains(entry), "{entry}: {line}");
+    }
+    for not in ["left-pad", "convex", "engines"] {
+        assert!(!line.contains(not), "{not}: {line}");
+    }
+    // What it names is really still there.
+    let pkg = json(&dir, "package.json");
+    assert_eq!(pkg["type"], "module");
+    assert!(pkg["devDependencies"].get("vite").is_some());
+}
+
+/// Without a terminal and without --yes, `new` lists what it would ask:
+/// the frontend, with this folder's default.
+#[test]
+fn without_a_terminal_the_listed_frontend_default_is_none_for_such_an_app() {
+    let sb = Sandbox::new();
+    let dir = sb.path("api");
+    express_app(&dir);
+    let out = run(&["new", "--force"], &dir);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("  frontend [default: \"none\"]"), "{said}");
+}

@@ -809,3 +809,103 @@ fn new_force_cannot_switch_the_storage_of_an_existing_project() {
         .stderr(predicate::str::contains("Database was initialized with"));
     assert_eq!(read_tree(&dir), before);
 }
+
+/// The commands of `new`'s Next block and of README.md's first screen, in
+/// order: install, then the backend, then the deploy (both say the same).
+#[test]
+fn next_steps_agree_with_the_readme_first_screen() {
+    fn order(text: &str) -> Vec<&'static str> {
+        text.lines()
+            .filter_map(|line| {
+                let command = line.split('#').next().unwrap_or_default();
+                if command.contains(" install") {
+                    Some("install")
+                } else if command.contains("scripts/convex-up.sh") {
+                    Some("up")
+                } else if command.contains("scripts/convex-deploy.sh") {
+                    Some("deploy")
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+    let sb = Sandbox::new();
+    let out = bin()
+        .args(["new", "--yes"])
+        .arg(sb.path("my-app"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let next = printed
+        .split("\nNext:\n")
+        .nth(1)
+        .unwrap()
+        .split("\nCoder:")
+        .next()
+        .unwrap();
+    assert_eq!(order(next), ["install", "up", "deploy"], "{next}");
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let first = readme
+        .split("## From nothing to a running Convex")
+        .nth(1)
+        .unwrap()
+        .split("```sh\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    assert_eq!(
+        order(first),
+        order(next),
+        "README.md:\n{first}\nnew:\n{next}"
+    );
+}
+
+/// The Coder hint names coder/publish.sh (docs/coder.md's way to push: the
+/// recorded values, and a staleness check), and that script is there.
+#[test]
+fn the_coder_hint_names_publish_sh() {
+    let sb = Sandbox::new();
+    let dir = sb.path("my-app");
+    let out = bin().args(["new", "--yes"]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let hint = printed
+        .lines()
+        .find(|l| l.starts_with("Coder:"))
+        .unwrap_or_else(|| panic!("no Coder hint:\n{printed}"));
+    assert!(hint.starts_with("Coder: coder/publish.sh "), "{hint}");
+    assert!(!hint.contains("templates push"), "{hint}");
+    assert!(dir.join("coder/publish.sh").is_file());
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/coder.md"),
+    )
+    .unwrap();
+    assert!(docs.contains("coder/publish.sh"));
+}
+
+/// docs/generated-files.md names every file of both starters.
+#[test]
+fn generated_files_doc_lists_every_starter_file() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/generated-files.md"),
+    )
+    .unwrap();
+    let sb = Sandbox::new();
+    for frontend in ["vite", "nextjs"] {
+        let dir = sb.new_project(frontend, &["--set", &format!("frontend={frontend}")]);
+        for (path, _) in read_tree(&dir) {
+            if path.starts_with("src/") || path.starts_with("app/") {
+                assert!(
+                    doc.contains(&format!("`{path}`")),
+                    "docs/generated-files.md does not list {path}"
+                );
+            }
+        }
+    }
+}

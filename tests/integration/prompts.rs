@@ -188,3 +188,28 @@ fn diagnose_on_a_terminal_asks_for_the_log_instead_of_waiting_silently() {
     assert_eq!(code, Some(1), "a known issue was pasted: {screen:?}");
     assert!(screen.contains("storage-type-mismatch"), "{screen:?}");
 }
+
+/// Into an existing app without a frontend package, the frontend prompt is
+/// still asked, offering `none` first (what `--yes` takes).
+#[test]
+fn the_frontend_prompt_offers_none_for_an_app_without_a_frontend() {
+    let sb = Sandbox::new();
+    let app = sb.tmp.path().join("api");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("package.json"),
+        "{\"name\":\"api\",\"dependencies\":{\"express\":\"^4.19.0\"}}\n",
+    )
+    .unwrap();
+    let mut session = Session::run(
+        &sb,
+        "new api --force --set name=api --set package_manager=npm",
+    );
+    session.wait_for("frontend:");
+    session.keys("\x03");
+    let (_, screen) = session.finish();
+    assert!(
+        screen.contains("frontend: frontend whose Convex URL variable is set [default: none]"),
+        "{screen:?}"
+    );
+}
