@@ -1202,9 +1202,13 @@ fn print_next_steps(out: &mut String, dir: &Path, plan: &Plan, reset_data: bool)
     }
     if changed.iter().any(|s| s.path.starts_with("coder/")) {
         if plan.old.platform == plan.new.platform {
+            // publish.sh pushes with the recorded --var values and refuses a
+            // stale coder/ (the same step `new` names).
+            let script = dir.join("coder").join("publish.sh").display().to_string();
             next.push(format!(
-                "{}   # a new template version for the coder/ folder",
-                crate::outputs::coder::push_command(&plan.new.name, &plan.new, &dir.join("coder"))
+                "{}   # a new template version for the coder/ folder (template {}, the recorded --var values)",
+                crate::escape::shell_word(&script).unwrap_or(script),
+                plan.new.name
             ));
         } else {
             next.push(format!(

@@ -909,3 +909,32 @@ fn generated_files_doc_lists_every_starter_file() {
         }
     }
 }
+
+/// After an upgrade that changed coder/, the Next step is the same
+/// publish.sh `new` names (recorded --var values, staleness check), not a
+/// hand-written `coder templates push` (issue 24's new-user exercise).
+#[test]
+fn the_upgrade_next_step_for_coder_names_publish_sh() {
+    let sb = Sandbox::new();
+    let dir = sb.path("my-app");
+    let out = bin()
+        .args(["new", "--yes", "--release", "2025-05-29"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = bin()
+        .args(["upgrade", "--release", "latest"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let line = printed
+        .lines()
+        .find(|l| l.contains("coder/") && l.contains("template version"))
+        .unwrap_or_else(|| panic!("no Coder step:\n{printed}"));
+    assert!(line.trim_start().contains("coder/publish.sh"), "{line}");
+    assert!(!line.contains("templates push"), "{line}");
+    assert!(dir.join("coder/publish.sh").is_file());
+}
