@@ -10,6 +10,25 @@ use crate::support::{bin, parse_dotenv, parse_yaml, text, Sandbox};
 
 const MINIO: &str = "s3_endpoint_url=https://minio.example.com:9000";
 
+/// `new DIR --yes --release RELEASE` with S3 storage on the MinIO endpoint;
+/// the tests read its exit code and stderr.
+fn new_on_minio(dir: &Path, release: &str) -> std::process::Output {
+    bin()
+        .arg("new")
+        .arg(dir)
+        .args([
+            "--yes",
+            "--release",
+            release,
+            "--set",
+            "storage=s3",
+            "--set",
+            MINIO,
+        ])
+        .output()
+        .unwrap()
+}
+
 fn backend_env(dir: &Path) -> serde_json::Map<String, serde_json::Value> {
     let compose = parse_yaml(&text(dir, "docker-compose.yml"));
     compose["services"]["backend"]["environment"]
@@ -80,20 +99,7 @@ fn s3_switches_follow_the_pinned_rows_date_not_todays_default() {
     assert_eq!(backend_env(&dir)["AWS_S3_DISABLE_SSE"], "true");
     // 2025-08-27 has path style but no SSE switch: warned, not rendered.
     let dir = sb.path("older");
-    let out = bin()
-        .arg("new")
-        .arg(&dir)
-        .args([
-            "--yes",
-            "--release",
-            "2025-08-27",
-            "--set",
-            "storage=s3",
-            "--set",
-            MINIO,
-        ])
-        .output()
-        .unwrap();
+    let out = new_on_minio(&dir, "2025-08-27");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
@@ -115,20 +121,7 @@ fn a_path_style_endpoint_on_a_release_without_path_style_is_refused() {
     let sb = Sandbox::new();
     for release in ["2025-05-29", "2025-07-02"] {
         let dir = sb.path(release);
-        let out = bin()
-            .arg("new")
-            .arg(&dir)
-            .args([
-                "--yes",
-                "--release",
-                release,
-                "--set",
-                "storage=s3",
-                "--set",
-                MINIO,
-            ])
-            .output()
-            .unwrap();
+        let out = new_on_minio(&dir, release);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{release}: {stderr}");
         assert!(
